@@ -1,0 +1,71 @@
+namespace CloudHsm.Core.Errors;
+
+/// <summary>
+/// Stable error names returned to clients. The names are part of the product's contract
+/// (scripts match on them); never rename one, only add.
+/// </summary>
+public enum HsmError
+{
+    RET_OK = 0,
+    RET_INVALID_INPUT,
+    RET_INTERNAL_ERROR,
+
+    // partition lifecycle
+    RET_NOT_ACTIVATED,
+    RET_ALREADY_ACTIVATED,
+    RET_PARTITION_ZEROIZED,
+    RET_CONFIRMATION_REQUIRED,
+
+    // certificates and owner authorisation
+    RET_CERT_INVALID,
+    RET_CERT_ALREADY_STORED,
+    RET_CERT_NOT_FOUND,
+    RET_CERT_CHAIN_INVALID,
+    RET_POLICY_MISMATCH,
+    RET_CHALLENGE_INVALID,
+    RET_CHALLENGE_EXPIRED,
+    RET_SIGNATURE_INVALID,
+
+    // users and login
+    RET_USER_LOGIN_FAILURE,
+    RET_USER_LOCKED,
+    RET_USER_NOT_LOGGED_IN,
+    RET_USER_NOT_FOUND,
+    RET_USER_ALREADY_EXISTS,
+    RET_USER_LIMIT_REACHED,
+    RET_USER_IS_LOGGED_IN,
+    RET_USER_OWNS_KEYS,
+    RET_INVALID_USER_NAME,
+    RET_INVALID_USER_TYPE,
+    RET_INVALID_PASSWORD_POLICY,
+    RET_OPERATION_NOT_PERMITTED,
+    RET_CO_ACCESS_DISABLED,
+
+    // sessions
+    RET_SESSION_LIMIT_REACHED,
+    RET_SESSION_NOT_FOUND,
+}
+
+/// <summary>Whether an error is the client's input, its authorisation, or the node's state.</summary>
+public enum HsmErrorKind { InvalidArgument, Unauthenticated, PermissionDenied, NotFound, AlreadyExists, FailedPrecondition, ResourceExhausted, Internal }
+
+public static class HsmErrors
+{
+    public static HsmErrorKind KindOf(HsmError error) => error switch
+    {
+        HsmError.RET_INVALID_INPUT or HsmError.RET_CERT_INVALID or HsmError.RET_INVALID_USER_NAME
+            or HsmError.RET_INVALID_USER_TYPE or HsmError.RET_INVALID_PASSWORD_POLICY
+            or HsmError.RET_CERT_CHAIN_INVALID or HsmError.RET_POLICY_MISMATCH
+            or HsmError.RET_CONFIRMATION_REQUIRED => HsmErrorKind.InvalidArgument,
+        HsmError.RET_USER_LOGIN_FAILURE or HsmError.RET_USER_NOT_LOGGED_IN or HsmError.RET_SESSION_NOT_FOUND
+            or HsmError.RET_SIGNATURE_INVALID or HsmError.RET_CHALLENGE_INVALID
+            or HsmError.RET_CHALLENGE_EXPIRED => HsmErrorKind.Unauthenticated,
+        HsmError.RET_OPERATION_NOT_PERMITTED or HsmError.RET_USER_LOCKED
+            or HsmError.RET_CO_ACCESS_DISABLED => HsmErrorKind.PermissionDenied,
+        HsmError.RET_USER_NOT_FOUND or HsmError.RET_CERT_NOT_FOUND => HsmErrorKind.NotFound,
+        HsmError.RET_USER_ALREADY_EXISTS or HsmError.RET_CERT_ALREADY_STORED => HsmErrorKind.AlreadyExists,
+        HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,
+        HsmError.RET_INTERNAL_ERROR => HsmErrorKind.Internal,
+        _ => HsmErrorKind.FailedPrecondition,
+    };
+}

@@ -1,0 +1,35 @@
+using CloudHsm.Core.Users;
+
+namespace CloudHsm.Core.Partition;
+
+/// <summary>Read access to the replicated partition state.</summary>
+public interface IPartitionView
+{
+    /// <summary>The partition, or null before it was initialised.</summary>
+    PartitionRecord? Partition { get; }
+
+    UserRecord? FindUser(string name);
+
+    IReadOnlyList<UserRecord> ListUsers();
+}
+
+/// <summary>Writes, only inside <see cref="IPartitionStore.Apply{T}"/>.</summary>
+public interface IPartitionWriter : IPartitionView
+{
+    void SetPartition(PartitionRecord partition);
+
+    void PutUser(UserRecord user);
+
+    void RemoveUser(string name);
+
+    void RemoveAllUsers();
+}
+
+/// <summary>
+/// The store of partition state. <see cref="Apply{T}"/> runs a change atomically: everything it
+/// wrote is kept when it returns, nothing when it throws.
+/// </summary>
+public interface IPartitionStore : IPartitionView
+{
+    T Apply<T>(Func<IPartitionWriter, T> change);
+}

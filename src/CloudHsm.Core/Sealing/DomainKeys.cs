@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CloudHsm.Core.Sealing;
+
+/// <summary>
+/// The partition's domain secret and the sealers derived from it (HKDF-SHA256, one key per use).
+/// The domain secret is what the cluster will share between nodes; a node keeps it sealed under
+/// its own master key.
+/// </summary>
+public sealed class DomainKeys : IDisposable
+{
+    public const int SecretLength = 32;
+    private readonly byte[] _secret;
+
+    public DomainKeys(ReadOnlySpan<byte> secret)
+    {
+        if (secret.Length != SecretLength) throw new ArgumentException("A domain secret is 32 bytes.", nameof(secret));
+        _secret = secret.ToArray();
+        Secrets = Derive("secrets");
+        Records = Derive("records");
+    }
+
+    /// <summary>Seals secrets carried in commands (password hashes, private keys).</summary>
+    public SecretSealer Secrets { get; }
+
+    /// <summary>Seals whole records of the store at rest.</summary>
+    public SecretSealer Records { get; }
+
+    public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(SecretLength);
+
+    private SecretSealer Derive(string label)
+    {
+        Span<byte> key = stackalloc byte[SecretSealer.KeyLength];
+        try
+        {
+            HKDF.DeriveKey(HashAlgorithmName.SHA256, _secret, key, [], Encoding.UTF8.GetBytes("cloudhsm domain " + label));
+            return new SecretSealer(key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    public void Dispose()
+    {
+        Secrets.Dispose();
+        Records.Dispose();
+        CryptographicOperations.ZeroMemory(_secret);
+    }
+}
