@@ -1,0 +1,100 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using CloudHsm.Core.Owner;
+using CloudHsm.Node.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CloudHsm.Node.Hosting;
+
+/// <summary>
+/// Runs a node: Kestrel on the given addresses only, HTTP/2 over TLS 1.2/1.3, the gRPC services,
+/// with the certificate chosen per handshake from <see cref="Tls.NodeTlsIdentity"/>.
+/// </summary>
+public static class NodeHost
+{
+    public const int MaxMessageBytes = 1024 * 1024;
+
+    public static WebApplication Build(NodeRuntime runtime, TextWriter? log = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxMessageBytes + 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
+            foreach (var endpoint in runtime.Options.Listen)
+            {
+                kestrel.Listen(endpoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    listen.UseHttps(https =>
+                    {
+                        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                        https.ServerCertificateSelector = (_, _) => runtime.Tls.Current;
+                        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                        https.ClientCertificateValidation = (certificate, _, _) => AcceptClientCertificate(runtime, certificate);
+                        https.HandshakeTimeout = TimeSpan.FromSeconds(10);
+                    });
+                });
+            }
+        });
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.EnableDetailedErrors = false;
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
+            grpc.MaxSendMessageSize = 4 * MaxMessageBytes;
+            grpc.Interceptors.Add<ErrorInterceptor>();
+        });
+        var app = builder.Build();
+        if (runtime.Options.RequireClientCertificate)
+        {
+            app.Use(async (context, next) =>
+            {
+                if (runtime.Tls.Activated && context.Connection.ClientCertificate is null)
+                {
+                    context.Response.StatusCode = 403;
+                    return;
+                }
+                await next(context);
+            });
+        }
+        app.MapGrpcService<PartitionGrpcService>();
+        app.MapGrpcService<UsersGrpcService>();
+        log?.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");
+        foreach (var endpoint in runtime.Options.Listen) log?.WriteLine($"  listening on {endpoint} (gRPC over TLS 1.2/1.3)");
+        if (!runtime.Tls.Activated)
+        {
+            log?.WriteLine($"  not activated: clients pin {runtime.Tls.BootstrapPath} (sha256 {OwnerCertificates.Fingerprint(runtime.Tls.Current.RawData)})");
+        }
+        return app;
+    }
+
+    /// <summary>
+    /// A client certificate is optional. When one is presented after activation it must chain to PO.crt;
+    /// before activation there is no anchor to check it against, so it is ignored.
+    /// </summary>
+    private static bool AcceptClientCertificate(NodeRuntime runtime, X509Certificate2 certificate)
+    {
+        var owner = runtime.Tls.Owner;
+        if (!runtime.Tls.Activated || owner is null) return true;
+        return OwnerCertificates.ChainsTo(certificate, owner, DateTimeOffset.UtcNow);
+    }
+
+    public static async Task RunAsync(NodeOptions options, TextWriter log, CancellationToken ct)
+    {
+        using var runtime = await NodeRuntime.OpenAsync(options, TimeProvider.System, ct);
+        await using var app = Build(runtime, log);
+        await app.RunAsync(ct);
+    }
+}

@@ -1,0 +1,19 @@
+using System.Net;
+using CloudHsm.Core.Partition;
+using CloudHsm.Core.Sessions;
+using CloudHsm.Storage;
+
+namespace CloudHsm.Node.Hosting;
+
+/// <summary>Everything a node needs to start; filled from the command line.</summary>
+public sealed record NodeOptions
+{
+    public required string DataDirectory { get; init; }
+    public IReadOnlyList<IPEndPoint> Listen { get; init; } = [new(IPAddress.Loopback, Protocol.WireNames.DefaultPort)];
+    public UnsealSource Unseal { get; init; } = new UnsealSource.KeyFile();
+    /// <summary>Rules of a new partition; ignored once the partition exists (they are part of its state).</summary>
+    public PartitionPolicy Policy { get; init; } = PartitionPolicy.Default;
+    public SessionLimits Sessions { get; init; } = new();
+    /// <summary>After activation, refuse clients without a certificate that chains to PO.crt.</summary>
+    public bool RequireClientCertificate { get; init; }
+}

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using CloudHsm.Core.Partition;
+using CloudHsm.Core.Sealing;
+using CloudHsm.Core.Sessions;
+using CloudHsm.Node.Tls;
+using CloudHsm.Storage;
+
+namespace CloudHsm.Node.Hosting;
+
+/// <summary>
+/// The node's unsealed state: master key -> keyring -> store -> partition service, and the TLS
+/// identity that follows the partition. Opening it is the node's start; any tampering stops it here.
+/// </summary>
+public sealed class NodeRuntime : IDisposable
+{
+    private readonly DomainKeys _keys;
+
+    private NodeRuntime(NodeOptions options, DomainKeys keys, SqlitePartitionStore store, LocalCommandLog log, PartitionService service, NodeTlsIdentity tls)
+    {
+        Options = options;
+        _keys = keys;
+        Store = store;
+        Log = log;
+        Service = service;
+        Tls = tls;
+    }
+
+    public NodeOptions Options { get; }
+    public SqlitePartitionStore Store { get; }
+    public LocalCommandLog Log { get; }
+    public PartitionService Service { get; }
+    public NodeTlsIdentity Tls { get; }
+
+    public static async Task<NodeRuntime> OpenAsync(NodeOptions options, TimeProvider clock, CancellationToken ct = default)
+    {
+        var data = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(data);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var fresh = !File.Exists(Path.Combine(data, SqlitePartitionStore.FileName));
+        var masterKey = NodeMasterKey.Open(data, options.Unseal, create: fresh);
+        try
+        {
+            var keys = NodeKeyring.Open(data, masterKey, create: fresh);
+            var store = SqlitePartitionStore.Open(data, keys);
+            if (store.Partition is { Status: PartitionStatus.Zeroized })
+            {
+                // A zeroized partition starts over: new domain secret, empty store, new identity.
+                store.Dispose();
+                keys.Dispose();
+                foreach (var file in Directory.GetFiles(data, SqlitePartitionStore.FileName + "*")) File.Delete(file);
+                keys = NodeKeyring.Replace(data, masterKey);
+                store = SqlitePartitionStore.Open(data, keys);
+            }
+            var log = new LocalCommandLog(store);
+            var service = new PartitionService(store, log, keys, new SessionRegistry(options.Sessions, clock), clock);
+            await service.InitializeAsync(options.Policy, ct);
+            var hostNames = options.Listen.Select(e => e.Address.ToString()).Append("localhost").Distinct();
+            var tls = new NodeTlsIdentity(data, hostNames);
+            tls.Refresh(service, store.Partition);
+            log.Applied += _ => tls.Refresh(service, store.Partition);
+            return new NodeRuntime(options, keys, store, log, service, tls);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(masterKey);
+        }
+    }
+
+    public void Dispose()
+    {
+        Service.Sessions.RemoveAll();
+        Store.Dispose();
+        Tls.Dispose();
+        _keys.Dispose();
+    }
+}
