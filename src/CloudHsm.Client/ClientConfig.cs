@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CloudHsm.Client;
+
+/// <summary>
+/// The client configuration file: node endpoints, the owner's PO.crt (the only trust anchor), and
+/// optionally a client certificate and, before activation only, the node's pinned bootstrap certificate.
+/// Found through --config, CLOUDHSM_CONFIG, or /etc/cloudhsm/client.json.
+/// </summary>
+public sealed record ClientConfig
+{
+    public const string EnvironmentVariable = "CLOUDHSM_CONFIG";
+    public const string DefaultPath = "/etc/cloudhsm/client.json";
+
+    /// <summary>Node endpoints as HOST:PORT.</summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+
+    /// <summary>Path of PO.crt; a node's certificate chain must end at it.</summary>
+    public string? PoCertificate { get; init; }
+
+    /// <summary>Path of a not-yet-activated node's bootstrap.crt, pinned exactly (activation only).</summary>
+    public string? BootstrapCertificate { get; init; }
+
+    public ClientCertificateConfig? ClientCertificate { get; init; }
+
+    /// <summary>Seconds before a call is abandoned.</summary>
+    public int TimeoutSeconds { get; init; } = 30;
+
+    /// <summary>Where the file was read from; relative paths are relative to its folder.</summary>
+    [JsonIgnore]
+    public string? BaseDirectory { get; init; }
+
+    public string? Resolve(string? path) =>
+        path is null ? null : Path.IsPathRooted(path) || BaseDirectory is null ? path : Path.Combine(BaseDirectory, path);
+
+    /// <summary>Finds the configuration: explicit path, then CLOUDHSM_CONFIG, then /etc/cloudhsm/client.json.</summary>
+    public static ClientConfig Load(string? explicitPath = null)
+    {
+        var path = explicitPath ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(path)) path = DefaultPath;
+        if (!File.Exists(path))
+        {
+            throw new HsmClientException("RET_CONFIG_INVALID", $"No client configuration at {path} (use --config or {EnvironmentVariable}).");
+        }
+        ClientConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize(File.ReadAllBytes(path), ClientJsonContext.Default.ClientConfig);
+        }
+        catch (JsonException e)
+        {
+            throw new HsmClientException("RET_CONFIG_INVALID", $"The client configuration {path} is not valid JSON: {e.Message}");
+        }
+        if (config is null || config.Nodes.Count == 0)
+        {
+            throw new HsmClientException("RET_CONFIG_INVALID", $"The client configuration {path} names no nodes.");
+        }
+        return config with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) };
+    }
+
+    public void Save(string path) =>
+        File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, ClientJsonContext.Default.ClientConfig));
+}
+
+public sealed record ClientCertificateConfig(string Certificate, string Key);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(ClientConfig))]
+internal sealed partial class ClientJsonContext : JsonSerializerContext;
