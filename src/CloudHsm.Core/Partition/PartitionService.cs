@@ -200,10 +200,26 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
         return (nonce, expires);
     }
 
-    /// <summary>unlockCO: verify the PO's signature over an open challenge and set the CO's new password.</summary>
-    public async ValueTask RecoverOfficerAsync(string name, byte[] nonce, byte[] signature, ReadOnlyMemory<char> newPassword, CancellationToken ct = default)
+    /// <summary>
+    /// unlockCO: find the open challenge of this CO that the PO's signature verifies, and set the CO's
+    /// new password. The nonce may be left empty: the node then tries the CO's open challenges.
+    /// </summary>
+    public async ValueTask RecoverOfficerAsync(string name, byte[]? nonce, byte[] signature, ReadOnlyMemory<char> newPassword, CancellationToken ct = default)
     {
-        Permissions.Require(null, Partition, Operation.OwnerRecovery);
+        var partition = Partition;
+        Permissions.Require(null, partition, Operation.OwnerRecovery);
+        if (nonce is null || nonce.Length == 0)
+        {
+            var mine = partition.Challenges.Where(c => c.UserName == name).ToList();
+            var signed = mine.FirstOrDefault(c => OwnerCertificates.VerifyOwnerSignature(partition.OwnerCertificate!, c.Nonce, signature));
+            if (signed is null)
+            {
+                throw mine.Count == 0
+                    ? new HsmException(HsmError.RET_CHALLENGE_INVALID, "No open challenge for this CO: it was used already or never issued. Run getChallenge again.")
+                    : new HsmException(HsmError.RET_SIGNATURE_INVALID, "The signature does not verify against the stored PO.crt for any open challenge of this CO.");
+            }
+            nonce = signed.Nonce;
+        }
         var sealedHash = HashNewPassword(name, newPassword);
         await log.SubmitAsync(new RecoverOfficer(name, nonce, signature, sealedHash) { At = clock.GetUtcNow() }, ct);
         sessions.RemoveUser(name);

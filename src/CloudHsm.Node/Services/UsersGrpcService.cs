@@ -163,9 +163,9 @@ public sealed class UsersGrpcService(NodeRuntime node) : Users.UsersBase
     public override async Task<Empty> UnlockCo(UnlockCoRequest request, ServerCallContext context)
     {
         var name = CallContext.RequireName(request.Name);
-        if (request.Nonce.Length is 0 or > 256 || request.Signature.Length is 0 or > 1024)
+        if (request.Nonce.Length > 256 || request.Signature.Length is 0 or > 1024)
         {
-            throw new HsmException(HsmError.RET_INVALID_INPUT, "unlockCO needs the challenge and the owner's signature over it.");
+            throw new HsmException(HsmError.RET_INVALID_INPUT, "unlockCO needs the owner's signature over a challenge (at most 1024 bytes).");
         }
         var password = CallContext.Password(request.NewPassword);
         try

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using CloudHsm.Cli.Support;
+using CloudHsm.Core.Errors;
+using CloudHsm.Core.Partition;
+using CloudHsm.Core.Sessions;
+using CloudHsm.Node.Hosting;
+using CloudHsm.Storage;
+
+namespace CloudHsm.Cli.Commands;
+
+/// <summary>`cloudhsm node`: runs a node in the foreground.</summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Data directory of the node (created if missing).", Required = true };
+        var listen = new Option<string[]>("--listen")
+        {
+            Description = "Address to bind, HOST:PORT (repeatable). Default 127.0.0.1:2225.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var allowPublic = new Option<bool>("--allow-public-bind") { Description = "Allow a wildcard or public listen address (not recommended: use a private endpoint)." };
+        var unsealStdin = new Option<bool>("--unseal-stdin") { Description = "Derive the master key from a passphrase read from standard input." };
+        var unsealEnv = new Option<string?>("--unseal-passphrase-env") { Description = "Derive the master key from the passphrase in this environment variable." };
+        var maxUsers = new Option<int>("--max-users") { Description = "User limit of a new partition.", DefaultValueFactory = _ => 1024 };
+        var lockout = new Option<int>("--lockout-threshold") { Description = "Consecutive failed logins before a user is locked (new partition).", DefaultValueFactory = _ => 5 };
+        var minPassword = new Option<int>("--min-password-length") { Description = "Minimum password length of a new partition (8..32).", DefaultValueFactory = _ => 12 };
+        var challengeLifetime = new Option<int>("--challenge-lifetime") { Description = "Seconds a CO-recovery challenge stays valid (new partition, 10..86400).", DefaultValueFactory = _ => 300 };
+        var idle = new Option<int>("--idle-timeout") { Description = "Seconds after which an unused login expires.", DefaultValueFactory = _ => 1200 };
+        var requireClientCert = new Option<bool>("--require-client-cert") { Description = "After activation, refuse clients without a certificate that chains to PO.crt." };
+        var command = new Command("node", "Run a CloudHSM node (gRPC over TLS) in the foreground.")
+        {
+            data, listen, allowPublic, unsealStdin, unsealEnv, maxUsers, lockout, minPassword, challengeLifetime, idle, requireClientCert,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            NodeOptions options;
+            try
+            {
+                var allow = parse.GetValue(allowPublic);
+                var addresses = parse.GetValue(listen) is { Length: > 0 } given ? given : ["127.0.0.1:2225"];
+                options = new NodeOptions
+                {
+                    DataDirectory = parse.GetValue(data)!,
+                    Listen = addresses.Select(a => ListenAddressPolicy.Parse(a, allow)).ToList(),
+                    Unseal = ReadUnseal(parse.GetValue(unsealStdin), parse.GetValue(unsealEnv)),
+                    Policy = new PartitionPolicy
+                    {
+                        MaxUsers = parse.GetValue(maxUsers),
+                        LockoutThreshold = parse.GetValue(lockout),
+                        MinPasswordLength = parse.GetValue(minPassword),
+                        ChallengeLifetimeSeconds = parse.GetValue(challengeLifetime),
+                    }.Validated(),
+                    Sessions = new SessionLimits { IdleTimeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(idle), 10, 86_400)) },
+                    RequireClientCertificate = parse.GetValue(requireClientCert),
+                };
+            }
+            catch (Exception e) when (CommonOptions.Refusal(e) is { } r)
+            {
+                Console.Error.WriteLine($"{r.Name}: {r.Message}");
+                return ExitCodes.Usage;
+            }
+            return await RunAsync(options, ct);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(NodeOptions options, CancellationToken ct)
+    {
+        try
+        {
+            await NodeHost.RunAsync(options, Console.Out, ct);
+            return ExitCodes.Ok;
+        }
+        catch (DataDirectoryException e)
+        {
+            Console.Error.WriteLine($"RET_DATA_TAMPERED: the node refuses to start: {e.Message}");
+            return ExitCodes.Refused;
+        }
+        catch (HsmException e)
+        {
+            Console.Error.WriteLine($"{e.Error}: {e.Message}");
+            return ExitCodes.Refused;
+        }
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"RET_BIND_FAILED: cannot listen: {e.Message}");
+            return ExitCodes.Refused;
+        }
+    }
+
+    private static UnsealSource ReadUnseal(bool fromStdin, string? environmentVariable)
+    {
+        if (fromStdin && environmentVariable is not null)
+        {
+            throw new CliException("RET_INVALID_INPUT", "Give either --unseal-stdin or --unseal-passphrase-env, not both.");
+        }
+        if (fromStdin)
+        {
+            var line = Console.In.ReadLine() ?? throw new CliException("RET_INVALID_INPUT", "No unseal passphrase on standard input.");
+            return new UnsealSource.Passphrase(line.TrimEnd('\r').ToCharArray());
+        }
+        if (environmentVariable is not null)
+        {
+            var value = Environment.GetEnvironmentVariable(environmentVariable);
+            if (string.IsNullOrEmpty(value)) throw new CliException("RET_INVALID_INPUT", $"The environment variable {environmentVariable} is empty.");
+            return new UnsealSource.Passphrase(value.ToCharArray());
+        }
+        return new UnsealSource.KeyFile();
+    }
+}

@@ -1,0 +1,118 @@
+using CloudHsm.Cli.Support;
+using CloudHsm.Client;
+
+namespace CloudHsm.Cli.Mgmt;
+
+/// <summary>
+/// The `cloudhsm mgmt` compatibility shell: azcloudhsm_mgmt_util's commands with their positional
+/// syntax, interactive (prompt "cloudmgmt>") or as `singlecmd` for scripts.
+/// </summary>
+internal sealed class MgmtShell(string? configPath, TextReader input, TextWriter output, TextWriter error) : IDisposable
+{
+    private HsmClient? _client;
+    private ClientConfig? _config;
+
+    public TextReader Input { get; } = input;
+    public TextWriter Output { get; } = output;
+    public TextWriter Error { get; } = error;
+    public bool Quit { get; set; }
+
+    public ClientConfig Config => _config ??= ClientConfig.Load(configPath);
+
+    public HsmClient Client => _client ??= new HsmClient(Config);
+
+    /// <summary>Runs words as one command; returns false when it was refused (the error is printed).</summary>
+    public async Task<bool> ExecuteAsync(string[] words)
+    {
+        if (words.Length == 0) return true;
+        if (!MgmtCommands.All.TryGetValue(words[0], out var command))
+        {
+            Error.WriteLine($"RET_INVALID_INPUT: Unknown command '{words[0]}'. Type help for the list.");
+            return false;
+        }
+        var args = words[1..];
+        if (args.Length < command.MinArgs || args.Length > command.MaxArgs)
+        {
+            Error.WriteLine($"RET_INVALID_INPUT: Usage: {command.Syntax}");
+            return false;
+        }
+        try
+        {
+            await command.Run(this, args);
+            return true;
+        }
+        catch (HsmClientException e)
+        {
+            Error.WriteLine($"{command.Name} failed: {e.ErrorName}: {e.Message}");
+        }
+        catch (CliException e)
+        {
+            Error.WriteLine($"{command.Name} failed: {e.ErrorName}: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            Error.WriteLine($"{command.Name} failed: RET_INVALID_INPUT: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Error.WriteLine($"{command.Name} failed: RET_INVALID_INPUT: {e.Message}");
+        }
+        return false;
+    }
+
+    /// <summary>singlecmd: runs the commands in order, stops at the first refusal; logs out at the end.</summary>
+    public async Task<int> RunSingleAsync(IReadOnlyList<string> words)
+    {
+        try
+        {
+            foreach (var command in ShellSyntax.SplitCommands(words, MgmtCommands.All))
+            {
+                if (!await ExecuteAsync(command)) return ExitCodes.Refused;
+                if (Quit) break;
+            }
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            await LogoutQuietlyAsync();
+        }
+    }
+
+    public async Task<int> RunInteractiveAsync()
+    {
+        var failures = 0;
+        while (!Quit)
+        {
+            Output.Write("cloudmgmt>");
+            Output.Flush();
+            var line = Input.ReadLine();
+            if (line is null) break;
+            var words = ShellSyntax.Words(line);
+            if (words.Count == 0) continue;
+            if (!await ExecuteAsync(words.ToArray())) failures++;
+        }
+        await LogoutQuietlyAsync();
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Refused;
+    }
+
+    /// <summary>A password argument, or a prompt without echo when it is -hpswd.</summary>
+    public string PasswordArgument(string argument, string label) =>
+        argument == "-hpswd" ? SecretInput.Prompt(label, Input, Output) : argument;
+
+    private async Task LogoutQuietlyAsync()
+    {
+        if (_client is { IsLoggedIn: true })
+        {
+            try
+            {
+                await _client.LogoutAsync();
+            }
+            catch (HsmClientException)
+            {
+                // The login ends with the node's idle timeout anyway.
+            }
+        }
+    }
+
+    public void Dispose() => _client?.Dispose();
+}

@@ -1,0 +1,10 @@
+namespace CloudHsm.Cli.Support;
+
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    /// <summary>The HSM or the CLI refused the operation (an error name was printed).</summary>
+    public const int Refused = 1;
+    /// <summary>The command line itself was wrong.</summary>
+    public const int Usage = 2;
+}

@@ -1,0 +1,22 @@
+using CloudHsm.Core.Commands;
+using CloudHsm.Core.Partition;
+
+namespace CloudHsm.Core.Tests.Support;
+
+/// <summary>Applies each command in its byte form, as the local log and Raft do.</summary>
+internal sealed class InMemoryCommandLog(IPartitionStore store) : ICommandLog
+{
+    public List<PartitionCommand> Applied { get; } = [];
+
+    public ValueTask SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
+    {
+        var entry = CommandJson.Deserialize(CommandJson.Serialize(command));
+        store.Apply(writer =>
+        {
+            PartitionStateMachine.Apply(entry, writer);
+            return true;
+        });
+        Applied.Add(entry);
+        return ValueTask.CompletedTask;
+    }
+}
