@@ -24,8 +24,11 @@ public sealed record ClientConfig
 
     public ClientCertificateConfig? ClientCertificate { get; init; }
 
-    /// <summary>Seconds before a call is abandoned.</summary>
-    public int TimeoutSeconds { get; init; } = 30;
+    /// <summary>Seconds before a call is abandoned; 0 or absent means 30.</summary>
+    public int TimeoutSeconds { get; init; }
+
+    [JsonIgnore]
+    public TimeSpan CallTimeout => TimeSpan.FromSeconds(TimeoutSeconds > 0 ? TimeoutSeconds : 30);
 
     /// <summary>Where the file was read from; relative paths are relative to its folder.</summary>
     [JsonIgnore]
@@ -52,7 +55,7 @@ public sealed record ClientConfig
         {
             throw new HsmClientException("RET_CONFIG_INVALID", $"The client configuration {path} is not valid JSON: {e.Message}");
         }
-        if (config is null || config.Nodes.Count == 0)
+        if (config is null || config.Nodes is null || config.Nodes.Count == 0)
         {
             throw new HsmClientException("RET_CONFIG_INVALID", $"The client configuration {path} names no nodes.");
         }

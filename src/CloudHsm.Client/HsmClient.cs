@@ -164,7 +164,7 @@ public sealed class HsmClient : IDisposable
         {
             var headers = new Metadata { { WireNames.ClientHeader, $"{ClientName}/{ClientVersion}" } };
             if (_token is not null) headers.Add(WireNames.AuthorizationHeader, "Bearer " + _token);
-            var options = new CallOptions(headers, DateTime.UtcNow.AddSeconds(_config.TimeoutSeconds), ct);
+            var options = new CallOptions(headers, DateTime.UtcNow.Add(_config.CallTimeout), ct);
             try
             {
                 return await call(options);

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace CloudHsm.IntegrationTests.Harness;
+
+/// <summary>A real node process (`cloudhsm node`) on a free loopback port, killed on dispose.</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private NodeProcess(Process process, string dataDirectory, int port)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+        Port = port;
+    }
+
+    public string DataDirectory { get; }
+    public int Port { get; }
+    public string Endpoint => $"127.0.0.1:{Port}";
+    public string BootstrapCertificate => Path.Combine(DataDirectory, "bootstrap.crt");
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts a node and waits until it accepts connections.</summary>
+    public static async Task<NodeProcess> StartAsync(string dataDirectory, params string[] extraArgs)
+    {
+        var port = FreePort();
+        var args = new List<string> { "node", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}" };
+        args.AddRange(extraArgs);
+        var process = Process.Start(CliRunner.StartInfo(args))!;
+        var node = new NodeProcess(process, dataDirectory, port);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (node._log) node._log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (node._log) node._log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"node exited with {process.ExitCode}:\n{node.Log}");
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                if (File.Exists(node.BootstrapCertificate) || node.Log.Contains("listening", StringComparison.Ordinal)) return node;
+            }
+            catch (SocketException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        await node.DisposeAsync();
+        throw new TimeoutException($"node did not start:\n{node.Log}");
+    }
+
+    /// <summary>Runs the node command expecting it to refuse to start; returns its output.</summary>
+    public static Task<CliResult> RunExpectingExitAsync(string dataDirectory, params string[] extraArgs)
+    {
+        var args = new List<string> { "node", "--data", dataDirectory };
+        args.AddRange(extraArgs);
+        return CliRunner.RunAsync(args, timeoutSeconds: 60);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
