@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# One entry point for people and CI.
+#   ./build.sh dev    build, then run a local activated partition in the foreground (cloudhsm dev up)
+#   ./build.sh test   install what the tests need, build, and run every test
+#   ./build.sh demo   build, then run the end-to-end tour on a throwaway node
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_packages() {
+  # The tests drive real clients: openssl makes the owner's certificates.
+  local missing=()
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    else
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+  fi
+}
+
+build() {
+  dotnet build CloudHsm.slnx -c Release -nologo -v quiet
+}
+
+case "${1:-}" in
+  dev)
+    shift
+    build
+    exec dotnet src/CloudHsm.Cli/bin/Release/net10.0/cloudhsm.dll dev up "$@"
+    ;;
+  demo)
+    build
+    exec dotnet src/CloudHsm.Cli/bin/Release/net10.0/cloudhsm.dll demo
+    ;;
+  test)
+    need_packages
+    build
+    log=$(mktemp)
+    status=0
+    dotnet test CloudHsm.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+    # One closing line that any reader of the log can count.
+    passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    rm -f "$log"
+    echo "tests: ${passed} passed, ${failed} failed"
+    if [ "$passed" = 0 ]; then echo "no test ran" >&2; exit 1; fi
+    exit $status
+    ;;
+  *)
+    echo "usage: ./build.sh dev [--dir DIR] | test | demo" >&2
+    exit 2
+    ;;
+esac
