@@ -83,10 +83,23 @@ internal static class UserCommands
             }
             finally
             {
-                await client.LogoutAsync();
+                await LogoutQuietlyAsync(client);
             }
         }, human ?? (r => r["result"]?.ToString() ?? "ok")));
         return command;
+    }
+
+    /// <summary>Ends the login; a login already gone (zeroize, password reset) is not an error.</summary>
+    private static async Task LogoutQuietlyAsync(HsmClient client)
+    {
+        try
+        {
+            await client.LogoutAsync();
+        }
+        catch (HsmClientException)
+        {
+            // the node ends idle logins by itself
+        }
     }
 
     private static string NewPassword(ParseResult parse) =>

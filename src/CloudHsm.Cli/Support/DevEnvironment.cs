@@ -49,7 +49,7 @@ internal sealed class DevEnvironment : IAsyncDisposable
             app = NodeHost.Build(runtime, log);
             await app.StartAsync(ct);
             var env = new DevEnvironment(directory, runtime, app);
-            if (!File.Exists(env.CredentialsPath)) await env.ActivateAsync(endpoint, dataDir, log, ct);
+            if (runtime.Store.Partition?.Status != Core.Partition.PartitionStatus.Active) await env.ActivateAsync(endpoint, dataDir, log, ct);
             else log.WriteLine($"Using the partition already activated in {directory}.");
             return env;
         }
@@ -66,6 +66,8 @@ internal sealed class DevEnvironment : IAsyncDisposable
         System.IO.Directory.CreateDirectory(OwnerDirectory);
         var poKey = Path.Combine(OwnerDirectory, "PO.key");
         var poCert = Path.Combine(OwnerDirectory, "PO.crt");
+        // A new (or zeroized) partition gets a new owner; old credentials no longer apply.
+        File.Delete(CredentialsPath);
         var owner = OwnerTools.CreateOwner("CN=CloudHSM dev partition owner", 3650);
         SecureFile.WriteAllText(poKey, owner.PrivateKeyPem);
         File.WriteAllText(poCert, owner.CertificatePem);

@@ -266,6 +266,8 @@ public static class PartitionStateMachine
             Status = PartitionStatus.Zeroized,
             ZeroizedAt = c.At,
             SealedIdentityKey = [],
+            OwnerCertificate = null,
+            PartitionCertificate = null,
             Challenges = [],
         });
     }

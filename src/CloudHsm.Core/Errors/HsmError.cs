@@ -40,6 +40,7 @@ public enum HsmError
     RET_INVALID_PASSWORD_POLICY,
     RET_OPERATION_NOT_PERMITTED,
     RET_CO_ACCESS_DISABLED,
+    RET_CLIENT_CERTIFICATE_REQUIRED,
 
     // sessions
     RET_SESSION_LIMIT_REACHED,
@@ -61,7 +62,7 @@ public static class HsmErrors
             or HsmError.RET_SIGNATURE_INVALID or HsmError.RET_CHALLENGE_INVALID
             or HsmError.RET_CHALLENGE_EXPIRED => HsmErrorKind.Unauthenticated,
         HsmError.RET_OPERATION_NOT_PERMITTED or HsmError.RET_USER_LOCKED
-            or HsmError.RET_CO_ACCESS_DISABLED => HsmErrorKind.PermissionDenied,
+            or HsmError.RET_CO_ACCESS_DISABLED or HsmError.RET_CLIENT_CERTIFICATE_REQUIRED => HsmErrorKind.PermissionDenied,
         HsmError.RET_USER_NOT_FOUND or HsmError.RET_CERT_NOT_FOUND => HsmErrorKind.NotFound,
         HsmError.RET_USER_ALREADY_EXISTS or HsmError.RET_CERT_ALREADY_STORED => HsmErrorKind.AlreadyExists,
         HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,

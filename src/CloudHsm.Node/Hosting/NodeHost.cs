@@ -55,20 +55,9 @@ public static class NodeHost
             grpc.MaxReceiveMessageSize = MaxMessageBytes;
             grpc.MaxSendMessageSize = 4 * MaxMessageBytes;
             grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.Interceptors.Add<ClientCertificateInterceptor>();
         });
         var app = builder.Build();
-        if (runtime.Options.RequireClientCertificate)
-        {
-            app.Use(async (context, next) =>
-            {
-                if (runtime.Tls.Activated && context.Connection.ClientCertificate is null)
-                {
-                    context.Response.StatusCode = 403;
-                    return;
-                }
-                await next(context);
-            });
-        }
         app.MapGrpcService<PartitionGrpcService>();
         app.MapGrpcService<UsersGrpcService>();
         log?.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");

@@ -1,0 +1,26 @@
+using CloudHsm.Core.Errors;
+using CloudHsm.Node.Hosting;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
+
+namespace CloudHsm.Node.Services;
+
+/// <summary>
+/// With --require-client-cert, an activated node serves only clients that presented a certificate
+/// chaining to PO.crt (the TLS handshake already refused one that does not chain).
+/// </summary>
+public sealed class ClientCertificateInterceptor(NodeRuntime node) : Interceptor
+{
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (node.Options.RequireClientCertificate && node.Tls.Activated
+            && context.GetHttpContext().Connection.ClientCertificate is null)
+        {
+            throw new HsmException(HsmError.RET_CLIENT_CERTIFICATE_REQUIRED,
+                "This node requires a client certificate issued under the partition owner's PO.crt.");
+        }
+        return continuation(request, context);
+    }
+}
