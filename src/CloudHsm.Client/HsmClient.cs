@@ -186,9 +186,9 @@ public sealed class HsmClient : IDisposable
     {
         var name = e.Trailers.GetValue(WireNames.ErrorTrailer);
         if (name is not null) return new HsmClientException(name, e.Status.Detail);
-        if (_trust.LastRefusal is { } refusal && e.StatusCode == StatusCode.Unavailable)
+        if (IsCertificateRejection(e.Status.DebugException))
         {
-            return new HsmClientException("RET_SERVER_NOT_TRUSTED", $"Refused node {CurrentNode}: {refusal}.");
+            return new HsmClientException("RET_SERVER_NOT_TRUSTED", $"Refused node {CurrentNode}: {_trust.LastRefusal ?? "its TLS certificate was rejected"}.");
         }
         return e.StatusCode switch
         {
@@ -197,6 +197,16 @@ public sealed class HsmClient : IDisposable
             StatusCode.Cancelled => new HsmClientException("RET_CANCELLED", "The call was cancelled."),
             _ => new HsmClientException("RET_INTERNAL_ERROR", $"The node answered {e.StatusCode}."),
         };
+    }
+
+    /// <summary>True when the call failed because the TLS handshake was refused (by us or by the node).</summary>
+    private static bool IsCertificateRejection(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException) return true;
+        }
+        return false;
     }
 
     private static ByteString Secret(string password)

@@ -59,12 +59,14 @@ public sealed class ServerTrust
             if (chain.Build(leaf) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(_owner.RawData))
             {
                 AcceptedBootstrap = false;
+                LastRefusal = null;
                 return true;
             }
         }
         if (_bootstrap is not null && leaf.RawData.AsSpan().SequenceEqual(_bootstrap))
         {
             AcceptedBootstrap = true;
+            LastRefusal = null;
             return true;
         }
         LastRefusal = _owner is null

@@ -34,7 +34,8 @@ public static class NodeMasterKey
             case UnsealSource.KeyFile:
                 if (File.Exists(passFile))
                 {
-                    throw new DataDirectoryException("This node is sealed with a passphrase: start it with --unseal-stdin or --unseal-passphrase-env.");
+                    throw new DataDirectoryException("This node is sealed with a passphrase: start it with --unseal-stdin or --unseal-passphrase-env.",
+                        DataDirectoryException.UnsealMismatch);
                 }
                 if (!File.Exists(keyFile))
                 {
@@ -54,18 +55,32 @@ public static class NodeMasterKey
             case UnsealSource.Passphrase p:
                 if (File.Exists(keyFile))
                 {
-                    throw new DataDirectoryException($"This node keeps its master key in {KeyFileName}; start it without an unseal passphrase.");
+                    throw new DataDirectoryException($"This node keeps its master key in {KeyFileName}; start it without an unseal passphrase.",
+                        DataDirectoryException.UnsealMismatch);
                 }
                 if (p.Value.Length < 12)
                 {
-                    throw new DataDirectoryException("The unseal passphrase must be at least 12 characters long.");
+                    throw new DataDirectoryException("The unseal passphrase must be at least 12 characters long.", "RET_INVALID_INPUT");
                 }
                 byte[] salt;
+                var iterations = Iterations;
                 if (File.Exists(passFile))
                 {
-                    var settings = JsonSerializer.Deserialize(File.ReadAllBytes(passFile), StorageJsonContext.Default.PassphraseSettings)
-                        ?? throw new DataDirectoryException($"{PassphraseFileName} is unreadable.");
-                    salt = Convert.FromBase64String(settings.Salt);
+                    PassphraseSettings? settings;
+                    try
+                    {
+                        settings = JsonSerializer.Deserialize(File.ReadAllBytes(passFile), StorageJsonContext.Default.PassphraseSettings);
+                        salt = Convert.FromBase64String(settings?.Salt ?? "");
+                    }
+                    catch (Exception e) when (e is JsonException or FormatException)
+                    {
+                        throw new DataDirectoryException($"{PassphraseFileName} is unreadable: the data directory was tampered with.");
+                    }
+                    if (settings is null || salt.Length < 16 || settings.Iterations < Iterations)
+                    {
+                        throw new DataDirectoryException($"{PassphraseFileName} names a salt or iteration count below the minimum: the data directory was tampered with.");
+                    }
+                    iterations = settings.Iterations;
                 }
                 else
                 {
@@ -74,7 +89,7 @@ public static class NodeMasterKey
                     SecureFile.WriteAllBytes(passFile, JsonSerializer.SerializeToUtf8Bytes(
                         new PassphraseSettings(Convert.ToBase64String(salt), Iterations), StorageJsonContext.Default.PassphraseSettings));
                 }
-                return Rfc2898DeriveBytes.Pbkdf2(p.Value, salt, Iterations, HashAlgorithmName.SHA256, 32);
+                return Rfc2898DeriveBytes.Pbkdf2(p.Value, salt, iterations, HashAlgorithmName.SHA256, 32);
             default:
                 throw new ArgumentOutOfRangeException(nameof(source));
         }

@@ -7,15 +7,19 @@ public static class SecureFile
 
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
+        // A leftover temp file (or a symlink planted there) must not lend its mode or target:
+        // remove it and create a new file, 0600 from the start.
         var temp = path + ".tmp";
+        File.Delete(temp);
         using (var stream = new FileStream(temp, new FileStreamOptions
         {
-            Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OperatingSystem.IsWindows() ? null : OwnerOnly,
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OperatingSystem.IsWindows() ? null : OwnerOnly,
         }))
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);
         }
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, OwnerOnly);
         File.Move(temp, path, overwrite: true);
     }
 

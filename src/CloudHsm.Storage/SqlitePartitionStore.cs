@@ -11,9 +11,11 @@ namespace CloudHsm.Storage;
 /// <summary>
 /// Partition state in SQLite (WAL). Every row is one record sealed whole (AES-256-GCM under the
 /// domain records key, kind and id as associated data), so names, types and counters are as
-/// protected as the secrets. All rows are opened at start: a bad tag stops the node. Reads are
-/// served from an immutable in-memory snapshot; <see cref="Apply{T}"/> writes one SQLite
-/// transaction and then swaps the snapshot.
+/// protected as the secrets; the id column holds a keyed pseudonym, never a user name. A sealed
+/// integrity total over all rows (<see cref="RecordIntegrityTotal"/>) reveals a removed, re-inserted
+/// or older row. All rows are opened at start: any mismatch stops the node. Reads are served from an
+/// immutable in-memory snapshot; <see cref="Apply{T}"/> writes one SQLite transaction and then
+/// swaps the snapshot.
 /// </summary>
 public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
 {
@@ -21,19 +23,24 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
     private const string PartitionKind = "partition";
     private const string PartitionId = "current";
     private const string UserKind = "user";
+    private const string IntegrityKind = "integrity";
 
     private readonly SqliteConnection _connection;
     private readonly SecretSealer _sealer;
+    private readonly DomainKeys _keys;
     private readonly Lock _writeLock = new();
     private volatile Snapshot _snapshot;
+    private RecordIntegrityTotal _integrity;
 
     private sealed record Snapshot(PartitionRecord? Partition, ImmutableSortedDictionary<string, UserRecord> Users);
 
-    private SqlitePartitionStore(SqliteConnection connection, SecretSealer sealer, Snapshot snapshot)
+    private SqlitePartitionStore(SqliteConnection connection, DomainKeys keys, Snapshot snapshot, RecordIntegrityTotal integrity)
     {
         _connection = connection;
-        _sealer = sealer;
+        _sealer = keys.Records;
+        _keys = keys;
         _snapshot = snapshot;
+        _integrity = integrity;
     }
 
     /// <summary>Opens (creating if needed) the store and verifies every record.</summary>
@@ -45,13 +52,27 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         }.ToString());
+        try
+        {
+            return OpenChecked(connection, dataDirectory, keys);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new DataDirectoryException($"{FileName} is not a readable SQLite database (SQLite error {e.SqliteErrorCode}): the data directory was damaged or tampered with.");
+        }
+    }
+
+    private static SqlitePartitionStore OpenChecked(SqliteConnection connection, string dataDirectory, DomainKeys keys)
+    {
         connection.Open();
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(dataDirectory, FileName), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;");
         Execute(connection, "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id TEXT NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;");
         try
         {
-            return new SqlitePartitionStore(connection, keys.Records, Load(connection, keys.Records));
+            var (snapshot, integrity) = Load(connection, keys);
+            return new SqlitePartitionStore(connection, keys, snapshot, integrity);
         }
         catch
         {
@@ -72,12 +93,26 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         {
             var writer = new StagingWriter(_snapshot);
             var result = change(writer);
+            var integrity = _integrity.Clone();
             using var tx = _connection.BeginTransaction();
-            foreach (var (key, value) in writer.Changes)
+            foreach (var (kind, logicalId, json) in writer.Changes)
             {
-                if (value is null) Delete(tx, key.Kind, key.Id); else Put(tx, key.Kind, key.Id, value);
+                if (json is not null)
+                {
+                    Put(tx, integrity, kind, RowId(kind, logicalId), json);
+                }
+                else if (logicalId == "*")
+                {
+                    foreach (var (k, id) in integrity.Keys(kind)) Delete(tx, integrity, k, id);
+                }
+                else
+                {
+                    Delete(tx, integrity, kind, RowId(kind, logicalId));
+                }
             }
+            WriteRow(tx, IntegrityKind, IntegrityKind, integrity.Encode());
             tx.Commit();
+            _integrity = integrity;
             _snapshot = writer.Current;
             return result;
         }
@@ -85,17 +120,17 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private void Put(SqliteTransaction tx, string kind, string id, byte[] json)
+    private string RowId(string kind, string logicalId) => RowId(_keys, kind, logicalId);
+
+    /// <summary>The id column of a record: a keyed pseudonym of its kind and logical id (a user name).</summary>
+    public static string RowId(DomainKeys keys, string kind, string logicalId) => keys.RecordIds.Pseudonym(kind + "/" + logicalId);
+
+    private void Put(SqliteTransaction tx, RecordIntegrityTotal integrity, string kind, string id, byte[] json)
     {
         try
         {
-            using var cmd = _connection.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO records (kind, id, blob) VALUES ($k, $i, $b) ON CONFLICT(kind, id) DO UPDATE SET blob = excluded.blob;";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$i", id);
-            cmd.Parameters.AddWithValue("$b", _sealer.Seal(json, SealPurpose.StoreRecord(kind, id)));
-            cmd.ExecuteNonQuery();
+            var blob = WriteRow(tx, kind, id, json);
+            integrity.Add(kind, id, blob);
         }
         finally
         {
@@ -103,20 +138,37 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         }
     }
 
-    private void Delete(SqliteTransaction tx, string kind, string id)
+    private byte[] WriteRow(SqliteTransaction tx, string kind, string id, byte[] plaintext)
+    {
+        var blob = _sealer.Seal(plaintext, SealPurpose.StoreRecord(kind, id));
+        using var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO records (kind, id, blob) VALUES ($k, $i, $b) ON CONFLICT(kind, id) DO UPDATE SET blob = excluded.blob;";
+        cmd.Parameters.AddWithValue("$k", kind);
+        cmd.Parameters.AddWithValue("$i", id);
+        cmd.Parameters.AddWithValue("$b", blob);
+        cmd.ExecuteNonQuery();
+        return blob;
+    }
+
+    private void Delete(SqliteTransaction tx, RecordIntegrityTotal integrity, string kind, string id)
     {
         using var cmd = _connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = id == "*" ? "DELETE FROM records WHERE kind = $k;" : "DELETE FROM records WHERE kind = $k AND id = $i;";
+        cmd.CommandText = "DELETE FROM records WHERE kind = $k AND id = $i;";
         cmd.Parameters.AddWithValue("$k", kind);
         cmd.Parameters.AddWithValue("$i", id);
         cmd.ExecuteNonQuery();
+        integrity.Remove(kind, id);
     }
 
-    private static Snapshot Load(SqliteConnection connection, SecretSealer sealer)
+    private static (Snapshot, RecordIntegrityTotal) Load(SqliteConnection connection, DomainKeys keys)
     {
+        var sealer = keys.Records;
         PartitionRecord? partition = null;
         var users = ImmutableSortedDictionary.CreateBuilder<string, UserRecord>(StringComparer.Ordinal);
+        var integrity = new RecordIntegrityTotal(keys.RecordIntegrity);
+        System.Numerics.BigInteger? expectedTotal = null;
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT kind, id, blob FROM records;";
         using var reader = cmd.ExecuteReader();
@@ -127,30 +179,47 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
             var blob = (byte[])reader[2];
             if (!sealer.TryUnseal(blob, SealPurpose.StoreRecord(kind, id), out var json))
             {
-                throw new DataDirectoryException($"Record {kind}/{id} in {FileName} failed authentication: the data directory was tampered with or belongs to another node.");
+                throw new DataDirectoryException($"A {kind} record in {FileName} failed authentication: the data directory was tampered with or belongs to another node.");
             }
             try
             {
                 switch (kind)
                 {
+                    case IntegrityKind:
+                        expectedTotal = RecordIntegrityTotal.Decode(json);
+                        continue;
                     case PartitionKind:
+                        RequireId(keys, kind, PartitionId, id);
                         partition = JsonSerializer.Deserialize(json, StorageJsonContext.Default.PartitionRecord);
                         break;
                     case UserKind:
                         var user = JsonSerializer.Deserialize(json, StorageJsonContext.Default.UserRecord)!;
-                        if (user.Name != id) throw new DataDirectoryException($"Record {kind}/{id} names another user: the data directory was tampered with.");
-                        users[id] = user;
+                        RequireId(keys, kind, user.Name, id);
+                        users[user.Name] = user;
                         break;
                     default:
                         throw new DataDirectoryException($"Unknown record kind '{kind}' in {FileName}.");
                 }
+                integrity.Add(kind, id, blob);
             }
             finally
             {
                 CryptographicOperations.ZeroMemory(json);
             }
         }
-        return new Snapshot(partition, users.ToImmutable());
+        if (expectedTotal is null ? partition is not null || users.Count > 0 : expectedTotal != integrity.Total)
+        {
+            throw new DataDirectoryException($"The records in {FileName} do not add up to their sealed integrity total: a record was removed, re-inserted or replaced by an older copy.");
+        }
+        return (new Snapshot(partition, users.ToImmutable()), integrity);
+    }
+
+    private static void RequireId(DomainKeys keys, string kind, string logicalId, string rowId)
+    {
+        if (RowId(keys, kind, logicalId) != rowId)
+        {
+            throw new DataDirectoryException($"A {kind} record in {FileName} sits under another record's id: the data directory was tampered with.");
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -164,7 +233,7 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
     private sealed class StagingWriter(Snapshot start) : IPartitionWriter
     {
         public Snapshot Current { get; private set; } = start;
-        public List<((string Kind, string Id) Key, byte[]? Value)> Changes { get; } = [];
+        public List<(string Kind, string Id, byte[]? Json)> Changes { get; } = [];
 
         public PartitionRecord? Partition => Current.Partition;
 
@@ -175,25 +244,25 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         public void SetPartition(PartitionRecord partition)
         {
             Current = Current with { Partition = partition };
-            Changes.Add(((PartitionKind, PartitionId), JsonSerializer.SerializeToUtf8Bytes(partition, StorageJsonContext.Default.PartitionRecord)));
+            Changes.Add((PartitionKind, PartitionId, JsonSerializer.SerializeToUtf8Bytes(partition, StorageJsonContext.Default.PartitionRecord)));
         }
 
         public void PutUser(UserRecord user)
         {
             Current = Current with { Users = Current.Users.SetItem(user.Name, user) };
-            Changes.Add(((UserKind, user.Name), JsonSerializer.SerializeToUtf8Bytes(user, StorageJsonContext.Default.UserRecord)));
+            Changes.Add((UserKind, user.Name, JsonSerializer.SerializeToUtf8Bytes(user, StorageJsonContext.Default.UserRecord)));
         }
 
         public void RemoveUser(string name)
         {
             Current = Current with { Users = Current.Users.Remove(name) };
-            Changes.Add(((UserKind, name), null));
+            Changes.Add((UserKind, name, null));
         }
 
         public void RemoveAllUsers()
         {
             Current = Current with { Users = Current.Users.Clear() };
-            Changes.Add(((UserKind, "*"), null));
+            Changes.Add((UserKind, "*", null));
         }
     }
 }

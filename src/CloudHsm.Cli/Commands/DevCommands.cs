@@ -40,7 +40,7 @@ internal static class DevCommands
             }
             catch (Storage.DataDirectoryException e)
             {
-                Console.Error.WriteLine($"RET_DATA_TAMPERED: {e.Message}");
+                Console.Error.WriteLine($"{e.ErrorName}: {e.Message}");
                 return ExitCodes.Refused;
             }
         });

@@ -74,7 +74,7 @@ internal static class NodeCommand
         }
         catch (DataDirectoryException e)
         {
-            Console.Error.WriteLine($"RET_DATA_TAMPERED: the node refuses to start: {e.Message}");
+            Console.Error.WriteLine($"{e.ErrorName}: the node refuses to start: {e.Message}");
             return ExitCodes.Refused;
         }
         catch (HsmException e)

@@ -29,33 +29,39 @@ public abstract record PartitionCommand
     public required DateTimeOffset At { get; init; }
 }
 
+/// <summary>A command made on behalf of a logged-in user.</summary>
+public interface IActorCommand
+{
+    Actor Actor { get; }
+}
+
 /// <summary>Creates the partition: identity key (sealed), PRECO password hash (sealed), policy.</summary>
 public sealed record InitializePartition(string SerialNumber, byte[] IdentityPublicKey, byte[] SealedIdentityKey,
     byte[] SealedPrecoPasswordHash, PartitionPolicy Policy) : PartitionCommand;
 
 /// <summary>storeCert: slot 4 (PO.crt) or 8 (POAC.crt), DER already validated.</summary>
-public sealed record StoreCertificate(Actor Actor, int Slot, byte[] Certificate) : PartitionCommand;
+public sealed record StoreCertificate(Actor Actor, int Slot, byte[] Certificate) : PartitionCommand, IActorCommand;
 
-public sealed record CreateUser(Actor Actor, UserType Type, string Name, byte[] SealedPasswordHash) : PartitionCommand;
+public sealed record CreateUser(Actor Actor, UserType Type, string Name, byte[] SealedPasswordHash) : PartitionCommand, IActorCommand;
 
-public sealed record DeleteUser(Actor Actor, UserType Type, string Name) : PartitionCommand;
+public sealed record DeleteUser(Actor Actor, UserType Type, string Name) : PartitionCommand, IActorCommand;
 
 /// <summary>changePswd of one's own password, or a CO's change of another user's; PRECO's own change activates.</summary>
-public sealed record ChangePassword(Actor Actor, UserType Type, string Name, byte[] SealedPasswordHash) : PartitionCommand;
+public sealed record ChangePassword(Actor Actor, UserType Type, string Name, byte[] SealedPasswordHash) : PartitionCommand, IActorCommand;
 
 public sealed record RecordLoginFailure(string Name) : PartitionCommand;
 
 public sealed record RecordLoginSuccess(string Name) : PartitionCommand;
 
-public sealed record UnlockUser(Actor Actor, UserType Type, string Name) : PartitionCommand;
+public sealed record UnlockUser(Actor Actor, UserType Type, string Name) : PartitionCommand, IActorCommand;
 
-public sealed record SetUserAttributes(Actor Actor, string Name, UserRestrictions Restrictions) : PartitionCommand;
+public sealed record SetUserAttributes(Actor Actor, string Name, UserRestrictions Restrictions) : PartitionCommand, IActorCommand;
 
-public sealed record DisableUserAccess(Actor Actor) : PartitionCommand;
+public sealed record DisableUserAccess(Actor Actor) : PartitionCommand, IActorCommand;
 
 public sealed record IssueChallenge(string Name, byte[] Nonce, DateTimeOffset ExpiresAt) : PartitionCommand;
 
 /// <summary>unlockCO: the PO's signature over a challenge nonce, and the CO's new password (sealed hash).</summary>
 public sealed record RecoverOfficer(string Name, byte[] Nonce, byte[] OwnerSignature, byte[] SealedPasswordHash) : PartitionCommand;
 
-public sealed record Zeroize(Actor Actor) : PartitionCommand;
+public sealed record Zeroize(Actor Actor) : PartitionCommand, IActorCommand;

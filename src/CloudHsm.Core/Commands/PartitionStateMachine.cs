@@ -13,6 +13,7 @@ namespace CloudHsm.Core.Commands;
 public static class PartitionStateMachine
 {
     public const string PrecoName = "admin";
+    public const int MaxOpenChallengesPerOfficer = 8;
 
     public static void Apply(PartitionCommand command, IPartitionWriter state)
     {
@@ -26,6 +27,7 @@ public static class PartitionStateMachine
         {
             throw new HsmException(HsmError.RET_PARTITION_ZEROIZED, "The partition was zeroized; restart the node to initialise it again.");
         }
+        if (command is IActorCommand { Actor: var actor }) RequireCurrentActor(state, actor);
         switch (command)
         {
             case StoreCertificate c: StoreCertificate(c, partition, state); break;
@@ -178,13 +180,19 @@ public static class PartitionStateMachine
         var user = state.FindUser(c.Name);
         if (user is null) return;
         var failures = user.FailedLogins + 1;
-        state.PutUser(user with { FailedLogins = failures, Locked = user.Locked || failures >= partition.Policy.LockoutThreshold });
+        // PRECO's password is public until activation: locking it would protect nothing and strand the partition.
+        var lockable = user.Type != UserType.PRECO;
+        state.PutUser(user with { FailedLogins = failures, Locked = user.Locked || (lockable && failures >= partition.Policy.LockoutThreshold) });
     }
 
     private static void RecordLoginSuccess(RecordLoginSuccess c, IPartitionWriter state)
     {
         var user = state.FindUser(c.Name);
-        if (user is null) return;
+        if (user is null || user.Locked)
+        {
+            // Deleted or locked while its password was being checked: no login.
+            throw new HsmException(HsmError.RET_USER_LOGIN_FAILURE, "Login failed: wrong user type, name or password.");
+        }
         state.PutUser(user with { FailedLogins = 0, LastLoginAt = c.At });
     }
 
@@ -227,10 +235,14 @@ public static class PartitionStateMachine
     {
         Permissions.Require(null, partition, Operation.OwnerRecovery);
         var user = RequireUser(state, c.Name, UserType.CO);
-        // Keep the list short: drop expired challenges and keep the newest few per user.
+        // Expired challenges go; open ones are never evicted, so no one can push out the challenge the
+        // owner is signing. A CO with too many open challenges gets no more until some expire.
         var kept = partition.Challenges.Where(x => x.ExpiresAt > c.At).ToList();
-        var mine = kept.Where(x => x.UserName == user.Name).ToList();
-        if (mine.Count >= 4) kept.Remove(mine[0]);
+        if (kept.Count(x => x.UserName == user.Name) >= MaxOpenChallengesPerOfficer)
+        {
+            throw new HsmException(HsmError.RET_CHALLENGE_LIMIT_REACHED,
+                $"This CO has {MaxOpenChallengesPerOfficer} open challenges; use one of them or wait until they expire.");
+        }
         kept.Add(new OwnerChallenge(user.Name, c.Nonce, c.ExpiresAt));
         state.SetPartition(partition with { Challenges = kept });
     }
@@ -270,6 +282,19 @@ public static class PartitionStateMachine
             PartitionCertificate = null,
             Challenges = [],
         });
+    }
+
+    /// <summary>
+    /// A command acts for the user as the partition knows it now: one deleted, locked or changed in
+    /// type since its login was made acts no more.
+    /// </summary>
+    private static void RequireCurrentActor(IPartitionView state, Actor actor)
+    {
+        var user = state.FindUser(actor.Name);
+        if (user is null || user.Type != actor.Type || user.Locked)
+        {
+            throw new HsmException(HsmError.RET_USER_NOT_LOGGED_IN, "This login no longer stands for a user of the partition; log in again.");
+        }
     }
 
     private static UserRecord RequireUser(IPartitionView state, string name, UserType? type)

@@ -25,6 +25,7 @@ public enum HsmError
     RET_CHALLENGE_INVALID,
     RET_CHALLENGE_EXPIRED,
     RET_SIGNATURE_INVALID,
+    RET_CHALLENGE_LIMIT_REACHED,
 
     // users and login
     RET_USER_LOGIN_FAILURE,
@@ -65,7 +66,7 @@ public static class HsmErrors
             or HsmError.RET_CO_ACCESS_DISABLED or HsmError.RET_CLIENT_CERTIFICATE_REQUIRED => HsmErrorKind.PermissionDenied,
         HsmError.RET_USER_NOT_FOUND or HsmError.RET_CERT_NOT_FOUND => HsmErrorKind.NotFound,
         HsmError.RET_USER_ALREADY_EXISTS or HsmError.RET_CERT_ALREADY_STORED => HsmErrorKind.AlreadyExists,
-        HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,
+        HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED or HsmError.RET_CHALLENGE_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,
         HsmError.RET_INTERNAL_ERROR => HsmErrorKind.Internal,
         _ => HsmErrorKind.FailedPrecondition,
     };

@@ -16,6 +16,7 @@ public sealed record PartitionPolicy
 
     public static PartitionPolicy Default { get; } = new();
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public PasswordPolicy Passwords => PasswordPolicy.WithMinimum(MinPasswordLength);
 
     public PartitionPolicy Validated()

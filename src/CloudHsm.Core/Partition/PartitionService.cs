@@ -74,29 +74,28 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
             PasswordHasher.Verify(password.Span, DecoyHash.Value);
             throw LoginFailure();
         }
-        if (user.Locked)
-        {
-            throw new HsmException(HsmError.RET_USER_LOCKED, user.Type == UserType.CO
-                ? "This CO is locked after too many failed logins; recover it with getChallenge and unlockCO."
-                : "This user is locked after too many failed logins; a CO can unlock it (unlockUser).");
-        }
         var hash = keys.Secrets.Unseal(user.PasswordHash, SealPurpose.PasswordHash);
         bool match;
         try
         {
-            match = PasswordHasher.Verify(password.Span, hash);
+            match = PasswordHasher.Verify(password.Span, hash) && user.Type == type;
         }
         finally
         {
             CryptographicOperations.ZeroMemory(hash);
         }
-        if (!match || user.Type != type)
+        // A locked user is told so only with the right password: a guess learns nothing more than
+        // "login failed", whether the user exists, is locked, or was just locked by this guess.
+        if (user.Locked)
+        {
+            if (!match) throw LoginFailure();
+            throw new HsmException(HsmError.RET_USER_LOCKED, user.Type == UserType.CO
+                ? "This CO is locked after too many failed logins; recover it with getChallenge and unlockCO."
+                : "This user is locked after too many failed logins; a CO can unlock it (unlockUser).");
+        }
+        if (!match)
         {
             await log.SubmitAsync(new RecordLoginFailure(user.Name) { At = clock.GetUtcNow() }, ct);
-            if (state.FindUser(name) is { Locked: true })
-            {
-                throw new HsmException(HsmError.RET_USER_LOCKED, $"Wrong credentials; the user is now locked after {partition.Policy.LockoutThreshold} consecutive failures.");
-            }
             throw LoginFailure();
         }
         if (partition.Status == PartitionStatus.Active && user.Type == UserType.PRECO)

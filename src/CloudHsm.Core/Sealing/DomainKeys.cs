@@ -19,6 +19,8 @@ public sealed class DomainKeys : IDisposable
         _secret = secret.ToArray();
         Secrets = Derive("secrets");
         Records = Derive("records");
+        RecordIds = new KeyedHash(DeriveBytes("record ids"));
+        RecordIntegrity = new KeyedHash(DeriveBytes("record integrity"));
     }
 
     /// <summary>Seals secrets carried in commands (password hashes, private keys).</summary>
@@ -27,14 +29,19 @@ public sealed class DomainKeys : IDisposable
     /// <summary>Seals whole records of the store at rest.</summary>
     public SecretSealer Records { get; }
 
+    /// <summary>Pseudonyms of record ids, so the store shows no user name.</summary>
+    public KeyedHash RecordIds { get; }
+
+    /// <summary>Digests of stored records, summed into the store's integrity total.</summary>
+    public KeyedHash RecordIntegrity { get; }
+
     public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(SecretLength);
 
     private SecretSealer Derive(string label)
     {
-        Span<byte> key = stackalloc byte[SecretSealer.KeyLength];
+        var key = DeriveBytes(label);
         try
         {
-            HKDF.DeriveKey(HashAlgorithmName.SHA256, _secret, key, [], Encoding.UTF8.GetBytes("cloudhsm domain " + label));
             return new SecretSealer(key);
         }
         finally
@@ -43,10 +50,15 @@ public sealed class DomainKeys : IDisposable
         }
     }
 
+    private byte[] DeriveBytes(string label) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _secret, SecretSealer.KeyLength, [], Encoding.UTF8.GetBytes("cloudhsm domain " + label));
+
     public void Dispose()
     {
         Secrets.Dispose();
         Records.Dispose();
+        RecordIds.Dispose();
+        RecordIntegrity.Dispose();
         CryptographicOperations.ZeroMemory(_secret);
     }
 }

@@ -37,6 +37,10 @@ public sealed class NodeRuntime : IDisposable
         Directory.CreateDirectory(data);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var fresh = !File.Exists(Path.Combine(data, SqlitePartitionStore.FileName));
+        if (fresh && File.Exists(Path.Combine(data, NodeKeyring.FileName)))
+        {
+            throw new DataDirectoryException($"{SqlitePartitionStore.FileName} is missing beside {NodeKeyring.FileName}: the data directory was tampered with. Restore it, or empty the directory to start a new partition.");
+        }
         var masterKey = NodeMasterKey.Open(data, options.Unseal, create: fresh);
         try
         {
