@@ -159,6 +159,29 @@ public sealed class SqlitePartitionStoreTests : IDisposable
     }
 
     [Fact]
+    public void RemovedRecord_StopsOpen()
+    {
+        WriteSample();
+        using (var connection = Records.OpenRaw(_data))
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "DELETE FROM records WHERE kind = 'user' AND id = $i;";
+            cmd.Parameters.AddWithValue("$i", RowId("user", "bob"));
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        Assert.Throws<DataDirectoryException>(Open);
+    }
+
+    [Fact]
+    public void UserNames_AreNotRowIds()
+    {
+        WriteSample();
+
+        Assert.DoesNotContain(Records.ReadRows(_data), r => r.Id is "alice" or "bob");
+    }
+
+    [Fact]
     public void DatabaseFiles_AreReadableByTheirOwnerOnly()
     {
         if (OperatingSystem.IsWindows()) return;

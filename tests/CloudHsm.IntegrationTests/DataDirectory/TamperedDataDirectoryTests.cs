@@ -45,14 +45,15 @@ public sealed class TamperedDataDirectoryTests
         await p.StopNodeAsync();
         var database = Path.Combine(p.DataDirectory, "partition.db");
         Assert.False(File.Exists(database + "-wal") && new FileInfo(database + "-wal").Length > 0, "the WAL was not checkpointed at stop");
-        var blob = ReadBlob(database, "user", "alice");
+        // Row ids are keyed pseudonyms (no user names at rest): take any user record.
+        var blob = ReadFirstUserBlob(database);
         var original = await File.ReadAllBytesAsync(database);
         var at = LocateInside(original, blob);
 
         await File.WriteAllBytesAsync(database, Flipped(original, at));
         var result = await ControlledNode.RunExpectingRefusalAsync(p.DataDirectory);
 
-        AssertTampered(result, "user/alice", $"byte {at} of partition.db (inside the sealed record user/alice) flipped");
+        AssertTampered(result, "user record", $"byte {at} of partition.db (inside a sealed user record) flipped");
         await File.WriteAllBytesAsync(database, original);
         await AssertStartsWithItsUsersAsync(p);
     }
@@ -66,11 +67,12 @@ public sealed class TamperedDataDirectoryTests
         var original = await File.ReadAllBytesAsync(database);
 
         // A well-formed sealed record, put where another user's should be: the CO 'admin' would get
-        // alice's password (which the attacker knows) if records were not bound to their names.
-        Execute(database, "UPDATE records SET blob = (SELECT blob FROM records WHERE kind = 'user' AND id = 'alice') WHERE kind = 'user' AND id = 'admin';");
+        // alice's password (which the attacker knows) if records were not bound to their ids.
+        Execute(database, "UPDATE records SET blob = (SELECT blob FROM records WHERE kind = 'user' ORDER BY id LIMIT 1) " +
+            "WHERE kind = 'user' AND id = (SELECT id FROM records WHERE kind = 'user' ORDER BY id LIMIT 1 OFFSET 1);");
         var result = await ControlledNode.RunExpectingRefusalAsync(p.DataDirectory);
 
-        AssertTampered(result, "user/admin", "alice's sealed record copied over admin's");
+        AssertTampered(result, "user record", "one user's sealed record copied over another's");
         await File.WriteAllBytesAsync(database, original);
         foreach (var file in Directory.GetFiles(p.DataDirectory, "partition.db-*")) File.Delete(file);
         await AssertStartsWithItsUsersAsync(p);
@@ -189,14 +191,12 @@ public sealed class TamperedDataDirectoryTests
         return connection;
     }
 
-    private static byte[] ReadBlob(string database, string kind, string id)
+    private static byte[] ReadFirstUserBlob(string database)
     {
         using var connection = Open(database);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT blob FROM records WHERE kind = $k AND id = $i;";
-        command.Parameters.AddWithValue("$k", kind);
-        command.Parameters.AddWithValue("$i", id);
-        return (byte[])(command.ExecuteScalar() ?? throw new InvalidOperationException($"no record {kind}/{id}"));
+        command.CommandText = "SELECT blob FROM records WHERE kind = 'user' ORDER BY id LIMIT 1;";
+        return (byte[])(command.ExecuteScalar() ?? throw new InvalidOperationException("no user record"));
     }
 
     private static void Execute(string database, string sql)
