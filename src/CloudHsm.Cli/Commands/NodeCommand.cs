@@ -51,7 +51,7 @@ internal static class NodeCommand
                         MinPasswordLength = parse.GetValue(minPassword),
                         ChallengeLifetimeSeconds = parse.GetValue(challengeLifetime),
                     }.Validated(),
-                    Sessions = new SessionLimits { IdleTimeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(idle), 10, 86_400)) },
+                    Sessions = new SessionLimits { IdleTimeout = TimeSpan.FromSeconds(IdleSeconds(parse.GetValue(idle))) },
                     RequireClientCertificate = parse.GetValue(requireClientCert),
                 };
             }
@@ -88,6 +88,10 @@ internal static class NodeCommand
             return ExitCodes.Refused;
         }
     }
+
+    private static int IdleSeconds(int seconds) => seconds is >= 10 and <= 86_400
+        ? seconds
+        : throw new CliException("RET_INVALID_INPUT", "--idle-timeout must be between 10 and 86400 seconds.");
 
     private static UnsealSource ReadUnseal(bool fromStdin, string? environmentVariable)
     {

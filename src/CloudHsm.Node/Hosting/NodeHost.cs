@@ -27,6 +27,9 @@ public static class NodeHost
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
+        // The framework logs unreadable requests with their stack traces; anyone who can connect could
+        // fill the log that way. Our interceptor logs what matters, by exception type only.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -58,6 +61,7 @@ public static class NodeHost
             grpc.Interceptors.Add<ClientCertificateInterceptor>();
         });
         var app = builder.Build();
+        app.Use(UnreadableRequestMiddleware.InvokeAsync);
         app.MapGrpcService<PartitionGrpcService>();
         app.MapGrpcService<UsersGrpcService>();
         log?.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");

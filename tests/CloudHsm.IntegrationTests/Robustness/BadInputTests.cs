@@ -60,6 +60,7 @@ public sealed partial class BadInputTests(ActivatedPartitionFixture fixture) : I
         var status = Header(response, "grpc-status");
         Assert.True(status is not null, $"{what}: no grpc-status in the response (HTTP {(int)response.StatusCode})");
         Assert.NotEqual("0", status);
+        Assert.Equal("RET_INVALID_INPUT", Header(response, "hsm-error"));
         var message = Uri.UnescapeDataString(Header(response, "grpc-message") ?? "");
         Assert.False(ExceptionTypeName().IsMatch(message), $"{what}: grpc-message names an exception type: {message}");
         foreach (var leak in new[] { "   at ", "System.", "Google.Protobuf", "CloudHsm.", ".cs:line" })
