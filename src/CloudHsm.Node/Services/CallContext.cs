@@ -75,6 +75,27 @@ internal static class CallContext
         }
     }
 
+    /// <summary>Runs <paramref name="action"/> with the decoded password, and wipes it afterwards whatever happens.</summary>
+    public static async Task<T> WithPasswordAsync<T>(ByteString bytes, Func<ReadOnlyMemory<char>, ValueTask<T>> action)
+    {
+        var password = Password(bytes);
+        try
+        {
+            return await action(password);
+        }
+        finally
+        {
+            Wipe(password);
+        }
+    }
+
+    public static Task<bool> WithPasswordAsync(ByteString bytes, Func<ReadOnlyMemory<char>, ValueTask> action) =>
+        WithPasswordAsync(bytes, async password =>
+        {
+            await action(password);
+            return true;
+        });
+
     public static void Wipe(char[] secret) => CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(secret.AsSpan()));
 
     /// <summary>Best effort: clears the request's copy of a secret once it was read.</summary>

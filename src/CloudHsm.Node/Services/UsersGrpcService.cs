@@ -19,22 +19,15 @@ public sealed class UsersGrpcService(NodeRuntime node) : Users.UsersBase
     {
         var type = request.Type.ToCore();
         var name = CallContext.RequireName(request.Name);
-        var password = CallContext.Password(request.Password);
-        try
+        var (token, login) = await CallContext.WithPasswordAsync(request.Password,
+            password => Service.LoginAsync(type, name, password, context.ClientName(), context.CancellationToken));
+        return new LoginReply
         {
-            var (token, login) = await Service.LoginAsync(type, name, password, context.ClientName(), context.CancellationToken);
-            return new LoginReply
-            {
-                Token = token,
-                Name = login.Actor.Name,
-                Type = login.Actor.Type.ToWire(),
-                IdleTimeoutSeconds = (long)Service.Sessions.Limits.IdleTimeout.TotalSeconds,
-            };
-        }
-        finally
-        {
-            CallContext.Wipe(password);
-        }
+            Token = token,
+            Name = login.Actor.Name,
+            Type = login.Actor.Type.ToWire(),
+            IdleTimeoutSeconds = (long)Service.Sessions.Limits.IdleTimeout.TotalSeconds,
+        };
     }
 
     public override Task<Empty> Logout(Empty request, ServerCallContext context)
@@ -73,15 +66,8 @@ public sealed class UsersGrpcService(NodeRuntime node) : Users.UsersBase
         var login = context.RequireLogin(Service.Sessions);
         var type = request.Type.ToCore();
         var name = CallContext.RequireName(request.Name);
-        var password = CallContext.Password(request.Password);
-        try
-        {
-            await Service.CreateUserAsync(login, type, name, password, context.CancellationToken);
-        }
-        finally
-        {
-            CallContext.Wipe(password);
-        }
+        await CallContext.WithPasswordAsync(request.Password,
+            password => Service.CreateUserAsync(login, type, name, password, context.CancellationToken));
         return new Empty();
     }
 
@@ -96,15 +82,8 @@ public sealed class UsersGrpcService(NodeRuntime node) : Users.UsersBase
         var login = context.RequireLogin(Service.Sessions);
         var type = request.Type.ToCore();
         var name = CallContext.RequireName(request.Name);
-        var password = CallContext.Password(request.NewPassword);
-        try
-        {
-            await Service.ChangePasswordAsync(login, type, name, password, context.CancellationToken);
-        }
-        finally
-        {
-            CallContext.Wipe(password);
-        }
+        await CallContext.WithPasswordAsync(request.NewPassword,
+            password => Service.ChangePasswordAsync(login, type, name, password, context.CancellationToken));
         return new Empty();
     }
 
@@ -167,15 +146,8 @@ public sealed class UsersGrpcService(NodeRuntime node) : Users.UsersBase
         {
             throw new HsmException(HsmError.RET_INVALID_INPUT, "unlockCO needs the owner's signature over a challenge (at most 1024 bytes).");
         }
-        var password = CallContext.Password(request.NewPassword);
-        try
-        {
-            await Service.RecoverOfficerAsync(name, request.Nonce.ToByteArray(), request.Signature.ToByteArray(), password, context.CancellationToken);
-        }
-        finally
-        {
-            CallContext.Wipe(password);
-        }
+        await CallContext.WithPasswordAsync(request.NewPassword,
+            password => Service.RecoverOfficerAsync(name, request.Nonce.ToByteArray(), request.Signature.ToByteArray(), password, context.CancellationToken));
         return new Empty();
     }
 }
