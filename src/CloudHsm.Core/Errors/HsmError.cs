@@ -43,6 +43,12 @@ public enum HsmError
     RET_CO_ACCESS_DISABLED,
     RET_CLIENT_CERTIFICATE_REQUIRED,
 
+    // objects and their attributes
+    RET_ATTRIBUTE_TYPE_INVALID,
+    RET_ATTRIBUTE_VALUE_INVALID,
+    RET_ATTRIBUTE_READ_ONLY,
+    RET_ATTRIBUTE_SENSITIVE,
+
     // sessions
     RET_SESSION_LIMIT_REACHED,
     RET_SESSION_NOT_FOUND,
@@ -58,12 +64,14 @@ public static class HsmErrors
         HsmError.RET_INVALID_INPUT or HsmError.RET_CERT_INVALID or HsmError.RET_INVALID_USER_NAME
             or HsmError.RET_INVALID_USER_TYPE or HsmError.RET_INVALID_PASSWORD_POLICY
             or HsmError.RET_CERT_CHAIN_INVALID or HsmError.RET_POLICY_MISMATCH
-            or HsmError.RET_CONFIRMATION_REQUIRED => HsmErrorKind.InvalidArgument,
+            or HsmError.RET_CONFIRMATION_REQUIRED or HsmError.RET_ATTRIBUTE_TYPE_INVALID
+            or HsmError.RET_ATTRIBUTE_VALUE_INVALID => HsmErrorKind.InvalidArgument,
         HsmError.RET_USER_LOGIN_FAILURE or HsmError.RET_USER_NOT_LOGGED_IN or HsmError.RET_SESSION_NOT_FOUND
             or HsmError.RET_SIGNATURE_INVALID or HsmError.RET_CHALLENGE_INVALID
             or HsmError.RET_CHALLENGE_EXPIRED => HsmErrorKind.Unauthenticated,
         HsmError.RET_OPERATION_NOT_PERMITTED or HsmError.RET_USER_LOCKED
-            or HsmError.RET_CO_ACCESS_DISABLED or HsmError.RET_CLIENT_CERTIFICATE_REQUIRED => HsmErrorKind.PermissionDenied,
+            or HsmError.RET_CO_ACCESS_DISABLED or HsmError.RET_CLIENT_CERTIFICATE_REQUIRED
+            or HsmError.RET_ATTRIBUTE_READ_ONLY or HsmError.RET_ATTRIBUTE_SENSITIVE => HsmErrorKind.PermissionDenied,
         HsmError.RET_USER_NOT_FOUND or HsmError.RET_CERT_NOT_FOUND => HsmErrorKind.NotFound,
         HsmError.RET_USER_ALREADY_EXISTS or HsmError.RET_CERT_ALREADY_STORED => HsmErrorKind.AlreadyExists,
         HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED or HsmError.RET_CHALLENGE_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,
