@@ -12,6 +12,25 @@ public static class Program
     {
         // The compatibility shell takes Azure's positional syntax (with words like -hpswd) verbatim,
         // so it is dispatched before the option parser sees its words.
+        try
+        {
+            return await RunAsync(args);
+        }
+        catch (Exception e) when (CommonOptions.Refusal(e) is { } r)
+        {
+            Console.Error.WriteLine($"{r.Name}: {r.Message}");
+            return ExitCodes.Refused;
+        }
+        catch (Exception e)
+        {
+            // Never a stack trace for a person: the type is enough to report a bug.
+            Console.Error.WriteLine($"RET_INTERNAL_ERROR: cloudhsm failed unexpectedly ({e.GetType().Name}).");
+            return ExitCodes.Refused;
+        }
+    }
+
+    private static async Task<int> RunAsync(string[] args)
+    {
         if (args.Length > 0 && args[0] == "mgmt" && !args.Skip(1).Any(a => a is "-h" or "--help" or "-?"))
         {
             return await MgmtCommand.RunAsync(args[1..]);
@@ -35,6 +54,6 @@ public static class Program
             foreach (var error in parse.Errors) Console.Error.WriteLine($"RET_INVALID_INPUT: {error.Message}");
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync();
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 }

@@ -34,6 +34,22 @@ public static class NodeKeyring
         }
     }
 
+    /// <summary>
+    /// Crypto-erases the partition: overwrites and deletes the sealed domain secret, without which no
+    /// record of partition.db (nor an old copy of its WAL) can be opened again.
+    /// </summary>
+    public static void Destroy(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        if (!File.Exists(path)) return;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            stream.Write(new byte[stream.Length]);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Delete(path);
+    }
+
     /// <summary>Makes a fresh domain secret (first start, or after zeroize) and seals it.</summary>
     public static DomainKeys Replace(string dataDirectory, byte[] masterKey)
     {

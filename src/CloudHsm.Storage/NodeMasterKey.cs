@@ -89,7 +89,15 @@ public static class NodeMasterKey
                     SecureFile.WriteAllBytes(passFile, JsonSerializer.SerializeToUtf8Bytes(
                         new PassphraseSettings(Convert.ToBase64String(salt), Iterations), StorageJsonContext.Default.PassphraseSettings));
                 }
-                return Rfc2898DeriveBytes.Pbkdf2(p.Value, salt, iterations, HashAlgorithmName.SHA256, 32);
+                try
+                {
+                    return Rfc2898DeriveBytes.Pbkdf2(p.Value, salt, iterations, HashAlgorithmName.SHA256, 32);
+                }
+                finally
+                {
+                    // The passphrase is needed once per start; nothing keeps it afterwards.
+                    Array.Clear(p.Value);
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(source));
         }

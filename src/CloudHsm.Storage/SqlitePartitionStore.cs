@@ -118,6 +118,15 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         }
     }
 
+    /// <summary>Folds the WAL into the database and empties it, so no old frame stays on disk.</summary>
+    public void TruncateLog()
+    {
+        lock (_writeLock)
+        {
+            Execute(_connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+    }
+
     public void Dispose() => _connection.Dispose();
 
     private string RowId(string kind, string logicalId) => RowId(_keys, kind, logicalId);

@@ -108,6 +108,7 @@ internal static class NodeCommand
         {
             var value = Environment.GetEnvironmentVariable(environmentVariable);
             if (string.IsNullOrEmpty(value)) throw new CliException("RET_INVALID_INPUT", $"The environment variable {environmentVariable} is empty.");
+            Environment.SetEnvironmentVariable(environmentVariable, null);
             return new UnsealSource.Passphrase(value.ToCharArray());
         }
         return new UnsealSource.KeyFile();

@@ -41,21 +41,9 @@ internal sealed class MgmtShell(string? configPath, TextReader input, TextWriter
             await command.Run(this, args);
             return true;
         }
-        catch (HsmClientException e)
+        catch (Exception e) when (Support.CommonOptions.Refusal(e) is { } r)
         {
-            Error.WriteLine($"{command.Name} failed: {e.ErrorName}: {e.Message}");
-        }
-        catch (CliException e)
-        {
-            Error.WriteLine($"{command.Name} failed: {e.ErrorName}: {e.Message}");
-        }
-        catch (IOException e)
-        {
-            Error.WriteLine($"{command.Name} failed: RET_INVALID_INPUT: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            Error.WriteLine($"{command.Name} failed: RET_INVALID_INPUT: {e.Message}");
+            Error.WriteLine($"{command.Name} failed: {r.Name}: {r.Message}");
         }
         return false;
     }

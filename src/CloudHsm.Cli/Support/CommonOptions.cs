@@ -49,8 +49,13 @@ internal static class CommonOptions
         HsmClientException h => (h.ErrorName, h.Message),
         CliException c => (c.ErrorName, c.Message),
         Core.Errors.HsmException x => (x.Error.ToString(), x.Message),
+        Storage.DataDirectoryException d => (d.ErrorName, d.Message),
+        System.Net.Sockets.SocketException so => ("RET_BIND_FAILED", so.Message),
         IOException io => ("RET_INVALID_INPUT", io.Message),
         UnauthorizedAccessException ua => ("RET_INVALID_INPUT", ua.Message),
+        System.Security.Cryptography.CryptographicException => ("RET_INVALID_INPUT", "A key or certificate file is unreadable or does not match."),
+        UriFormatException => ("RET_CONFIG_INVALID", "A node endpoint in the client configuration is not of the form HOST:PORT."),
+        ArgumentException or FormatException => ("RET_INVALID_INPUT", "An argument or file is malformed."),
         _ => null,
     };
 

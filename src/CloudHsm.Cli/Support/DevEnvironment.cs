@@ -46,8 +46,9 @@ internal sealed class DevEnvironment : IAsyncDisposable
         WebApplication? app = null;
         try
         {
-            app = NodeHost.Build(runtime, log);
+            app = NodeHost.Build(runtime);
             await app.StartAsync(ct);
+            NodeHost.PrintBanner(runtime, log);
             var env = new DevEnvironment(directory, runtime, app);
             if (runtime.Store.Partition?.Status != Core.Partition.PartitionStatus.Active) await env.ActivateAsync(endpoint, dataDir, log, ct);
             else log.WriteLine($"Using the partition already activated in {directory}.");

@@ -95,7 +95,7 @@ public static class PartitionStateMachine
                 {
                     throw new HsmException(HsmError.RET_CERT_NOT_FOUND, "Store PO.crt in slot 4 before POAC.crt in slot 8.");
                 }
-                if (partition.PartitionCertificate is not null && partition.Status != PartitionStatus.Active)
+                if (partition.PartitionCertificate is not null)
                 {
                     throw new HsmException(HsmError.RET_CERT_ALREADY_STORED, "POAC.crt is already stored.");
                 }

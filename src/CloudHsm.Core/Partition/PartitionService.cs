@@ -74,6 +74,15 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
             PasswordHasher.Verify(password.Span, DecoyHash.Value);
             throw LoginFailure();
         }
+        if (user.Locked)
+        {
+            // A locked user is refused whatever the password, after the same PBKDF2 work: a guess can
+            // no longer learn whether it was right, and the time taken does not tell.
+            PasswordHasher.Verify(password.Span, DecoyHash.Value);
+            throw new HsmException(HsmError.RET_USER_LOCKED, user.Type == UserType.CO
+                ? "This CO is locked after too many failed logins; recover it with getChallenge and unlockCO."
+                : "This user is locked after too many failed logins; a CO can unlock it (unlockUser).");
+        }
         var hash = keys.Secrets.Unseal(user.PasswordHash, SealPurpose.PasswordHash);
         bool match;
         try
@@ -84,22 +93,9 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
         {
             CryptographicOperations.ZeroMemory(hash);
         }
-        // A locked user is told so only with the right password: a guess learns nothing more than
-        // "login failed", whether the user exists, is locked, or was just locked by this guess.
-        if (user.Locked)
-        {
-            if (!match) throw LoginFailure();
-            throw new HsmException(HsmError.RET_USER_LOCKED, user.Type == UserType.CO
-                ? "This CO is locked after too many failed logins; recover it with getChallenge and unlockCO."
-                : "This user is locked after too many failed logins; a CO can unlock it (unlockUser).");
-        }
         if (!match)
         {
             await log.SubmitAsync(new RecordLoginFailure(user.Name) { At = clock.GetUtcNow() }, ct);
-            throw LoginFailure();
-        }
-        if (partition.Status == PartitionStatus.Active && user.Type == UserType.PRECO)
-        {
             throw LoginFailure();
         }
         await log.SubmitAsync(new RecordLoginSuccess(user.Name) { At = clock.GetUtcNow() }, ct);
@@ -218,6 +214,11 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
                     : new HsmException(HsmError.RET_SIGNATURE_INVALID, "The signature does not verify against the stored PO.crt for any open challenge of this CO.");
             }
             nonce = signed.Nonce;
+        }
+        else if (!OwnerCertificates.VerifyOwnerSignature(partition.OwnerCertificate!, nonce, signature))
+        {
+            // Checked here too, before any PBKDF2 work is done for a caller who needs no login.
+            throw new HsmException(HsmError.RET_SIGNATURE_INVALID, "The signature does not verify against the stored PO.crt.");
         }
         var sealedHash = HashNewPassword(name, newPassword);
         await log.SubmitAsync(new RecoverOfficer(name, nonce, signature, sealedHash) { At = clock.GetUtcNow() }, ct);

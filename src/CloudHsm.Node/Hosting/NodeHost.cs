@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CloudHsm.Node.Hosting;
@@ -20,7 +21,7 @@ public static class NodeHost
 {
     public const int MaxMessageBytes = 1024 * 1024;
 
-    public static WebApplication Build(NodeRuntime runtime, TextWriter? log = null)
+    public static WebApplication Build(NodeRuntime runtime)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -61,15 +62,11 @@ public static class NodeHost
             grpc.Interceptors.Add<ClientCertificateInterceptor>();
         });
         var app = builder.Build();
+        // Zeroize ends the node's life: the response goes out, then the host stops.
+        runtime.Zeroized += () => app.Lifetime.StopApplication();
         app.Use(UnreadableRequestMiddleware.InvokeAsync);
         app.MapGrpcService<PartitionGrpcService>();
         app.MapGrpcService<UsersGrpcService>();
-        log?.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");
-        foreach (var endpoint in runtime.Options.Listen) log?.WriteLine($"  listening on {endpoint} (gRPC over TLS 1.2/1.3)");
-        if (!runtime.Tls.Activated)
-        {
-            log?.WriteLine($"  not activated: clients pin {runtime.Tls.BootstrapPath} (sha256 {OwnerCertificates.Fingerprint(runtime.Tls.Current.RawData)})");
-        }
         return app;
     }
 
@@ -84,10 +81,24 @@ public static class NodeHost
         return OwnerCertificates.ChainsTo(certificate, owner, DateTimeOffset.UtcNow);
     }
 
+    /// <summary>Says what the node serves; call once it listens.</summary>
+    public static void PrintBanner(NodeRuntime runtime, TextWriter log)
+    {
+        log.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");
+        foreach (var endpoint in runtime.Options.Listen) log.WriteLine($"  listening on {endpoint} (gRPC over TLS 1.2/1.3)");
+        if (!runtime.Tls.Activated)
+        {
+            log.WriteLine($"  not activated: clients pin {runtime.Tls.BootstrapPath} (sha256 {OwnerCertificates.Fingerprint(runtime.Tls.Current.RawData)})");
+        }
+    }
+
     public static async Task RunAsync(NodeOptions options, TextWriter log, CancellationToken ct)
     {
         using var runtime = await NodeRuntime.OpenAsync(options, TimeProvider.System, ct);
-        await using var app = Build(runtime, log);
-        await app.RunAsync(ct);
+        await using var app = Build(runtime);
+        await app.StartAsync(ct);
+        PrintBanner(runtime, log);
+        await app.WaitForShutdownAsync(ct);
+        if (runtime.WasZeroized) log.WriteLine("The partition was zeroized and erased; the node stopped. Start it again for a new partition.");
     }
 }

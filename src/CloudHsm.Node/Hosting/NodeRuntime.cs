@@ -36,6 +36,12 @@ public sealed class NodeRuntime : IDisposable
         var data = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(data);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!File.Exists(Path.Combine(data, NodeKeyring.FileName)) && File.Exists(Path.Combine(data, SqlitePartitionStore.FileName)))
+        {
+            // The remains of a zeroized partition: its keyring was destroyed, so these records can never
+            // be opened again. Clear them and start a new partition.
+            foreach (var file in Directory.GetFiles(data, SqlitePartitionStore.FileName + "*")) File.Delete(file);
+        }
         var fresh = !File.Exists(Path.Combine(data, SqlitePartitionStore.FileName));
         if (fresh && File.Exists(Path.Combine(data, NodeKeyring.FileName)))
         {
@@ -61,13 +67,36 @@ public sealed class NodeRuntime : IDisposable
             var hostNames = options.Listen.Select(e => e.Address.ToString()).Append("localhost").Distinct();
             var tls = new NodeTlsIdentity(data, hostNames);
             tls.Refresh(service, store.Partition);
-            log.Applied += _ => tls.Refresh(service, store.Partition);
-            return new NodeRuntime(options, keys, store, log, service, tls);
+            var runtime = new NodeRuntime(options, keys, store, log, service, tls);
+            log.Applied += command =>
+            {
+                if (command is Core.Commands.Zeroize) runtime.EraseAfterZeroize();
+                else tls.Refresh(service, store.Partition);
+            };
+            return runtime;
         }
         finally
         {
             CryptographicOperations.ZeroMemory(masterKey);
         }
+    }
+
+    /// <summary>Raised once the partition was zeroized and erased: the host stops.</summary>
+    public event Action? Zeroized;
+
+    public bool WasZeroized { get; private set; }
+
+    /// <summary>
+    /// Zeroize takes effect at once: the keyring is overwritten and deleted (every record, and every old
+    /// WAL frame, becomes unreadable), the WAL is emptied, and the partition's TLS identity leaves memory.
+    /// </summary>
+    private void EraseAfterZeroize()
+    {
+        WasZeroized = true;
+        Store.TruncateLog();
+        NodeKeyring.Destroy(Path.GetFullPath(Options.DataDirectory));
+        Tls.Forget();
+        Zeroized?.Invoke();
     }
 
     public void Dispose()

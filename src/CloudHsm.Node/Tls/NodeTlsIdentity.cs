@@ -50,6 +50,22 @@ public sealed class NodeTlsIdentity(string dataDirectory, IEnumerable<string> ho
         _current = next;
     }
 
+    /// <summary>
+    /// After zeroize: drop the partition's identity from memory and present a throwaway certificate
+    /// that no client trusts until the node starts again.
+    /// </summary>
+    public void Forget()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new CertificateRequest("CN=CloudHSM zeroized partition", key, System.Security.Cryptography.HashAlgorithmName.SHA256,
+            System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var previous = _current;
+        _current = Ephemeral(request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1)));
+        Activated = false;
+        previous?.Dispose();
+        if (File.Exists(BootstrapPath)) File.Delete(BootstrapPath);
+    }
+
     /// <summary>Re-imports as PKCS#12 so that SslStream on Linux can use the key (kept in memory only).</summary>
     private static X509Certificate2 Ephemeral(X509Certificate2 withKey)
     {

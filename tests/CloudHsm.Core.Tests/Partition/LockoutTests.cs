@@ -22,10 +22,11 @@ public class LockoutTests
             Assert.Equal(HsmError.RET_USER_LOGIN_FAILURE, await FailedLogin(partition, "alice", WrongPassword));
             Assert.Equal((i, false), (partition.User("alice").FailedLogins, partition.User("alice").Locked));
         }
-        // The locking guess, and later guesses, learn only "login failed"; the right password learns "locked".
+        // The locking guess fails as a guess; from then on every password, right or wrong, gets "locked",
+        // so further guesses learn nothing and are not counted.
         Assert.Equal(HsmError.RET_USER_LOGIN_FAILURE, await FailedLogin(partition, "alice", WrongPassword));
         Assert.True(partition.User("alice").Locked);
-        Assert.Equal(HsmError.RET_USER_LOGIN_FAILURE, await FailedLogin(partition, "alice", WrongPassword));
+        Assert.Equal(HsmError.RET_USER_LOCKED, await FailedLogin(partition, "alice", WrongPassword));
         Assert.Equal(HsmError.RET_USER_LOCKED, await FailedLogin(partition, "alice", TestPartition.UserPassword));
         Assert.Equal(5, partition.User("alice").FailedLogins);
     }
