@@ -49,6 +49,7 @@ public sealed class ServerTrust
             return false;
         }
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        LastRefusal = null;
         if (_owner is not null && !leaf.RawData.AsSpan().SequenceEqual(_owner.RawData))
         {
             using var chain = new X509Chain();
@@ -56,7 +57,8 @@ public sealed class ServerTrust
             chain.ChainPolicy.CustomTrustStore.Add(_owner);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             chain.ChainPolicy.DisableCertificateDownloads = true;
-            if (chain.Build(leaf) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(_owner.RawData))
+            if (chain.Build(leaf) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(_owner.RawData)
+                && CanServe(leaf))
             {
                 AcceptedBootstrap = false;
                 LastRefusal = null;
@@ -69,10 +71,33 @@ public sealed class ServerTrust
             LastRefusal = null;
             return true;
         }
-        LastRefusal = _owner is null
+        LastRefusal ??= _owner is null
             ? "the node's certificate is not the pinned bootstrap certificate"
             : $"the node's certificate chain does not end at the configured PO.crt (subject {leaf.Subject})";
         return false;
+    }
+
+    /// <summary>The server-auth extended key usage (id-kp-serverAuth).</summary>
+    public const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>
+    /// Certificates the owner issued for clients (extendedKeyUsage clientAuth only) or for sub-CAs
+    /// chain to PO.crt too; neither may pose as a node.
+    /// </summary>
+    private bool CanServe(X509Certificate2 leaf)
+    {
+        if (leaf.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority))
+        {
+            LastRefusal = "the node presented a CA certificate";
+            return false;
+        }
+        var usages = leaf.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault()?.EnhancedKeyUsages;
+        if (usages is not null && !usages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == ServerAuthOid))
+        {
+            LastRefusal = "the node presented a certificate not made for servers (its extended key usage lacks serverAuth)";
+            return false;
+        }
+        return true;
     }
 
     internal RemoteCertificateValidationCallback Callback => (_, certificate, chain, _) => Validate(certificate, chain);

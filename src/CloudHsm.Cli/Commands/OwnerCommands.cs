@@ -46,11 +46,13 @@ internal static class OwnerCommands
         var key = new Option<string>("--po-key") { Description = "PO.key", DefaultValueFactory = _ => "PO.key" };
         var output = new Option<string>("--out") { Description = "Where to write POAC.crt.", DefaultValueFactory = _ => "POAC.crt" };
         var days = new Option<int>("--days") { Description = "Validity in days (at most the PO's).", DefaultValueFactory = _ => 3650 };
-        var command = new Command("sign-csr", "Sign the partition CSR with PO.key into POAC.crt (as openssl x509 -req -CA PO.crt -CAkey PO.key).") { csr, cert, key, output, days };
+        var client = new Option<bool>("--client") { Description = "Make an application's client certificate (extendedKeyUsage clientAuth) instead of POAC.crt." };
+        var command = new Command("sign-csr", "Sign the partition CSR with PO.key into POAC.crt (as openssl x509 -req -CA PO.crt -CAkey PO.key), or with --client an application's client certificate.") { csr, cert, key, output, days, client };
         command.SetAction((parse, _) => CommonOptions.RunAsync(parse, () =>
         {
-            var pem = OwnerTools.SignPartitionRequest(File.ReadAllBytes(parse.GetValue(csr)!), File.ReadAllText(parse.GetValue(cert)!),
-                File.ReadAllText(parse.GetValue(key)!), parse.GetValue(days));
+            var purpose = parse.GetValue(client) ? OwnerTools.CertificatePurpose.Client : OwnerTools.CertificatePurpose.Partition;
+            var pem = OwnerTools.SignRequest(File.ReadAllBytes(parse.GetValue(csr)!), File.ReadAllText(parse.GetValue(cert)!),
+                File.ReadAllText(parse.GetValue(key)!), parse.GetValue(days), purpose);
             File.WriteAllText(parse.GetValue(output)!, pem);
             return Task.FromResult(new JsonObject { ["certificate"] = parse.GetValue(output) });
         }, r => $"wrote {r["certificate"]}"));

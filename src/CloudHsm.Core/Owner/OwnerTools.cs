@@ -24,8 +24,21 @@ public static class OwnerTools
         return new OwnerIdentity(rsa.ExportPkcs8PrivateKeyPem(), cert.ExportCertificatePem());
     }
 
+    /// <summary>What a certificate signed by the owner is for.</summary>
+    public enum CertificatePurpose
+    {
+        /// <summary>POAC.crt: the partition's certificate, which nodes present (server and client auth).</summary>
+        Partition,
+        /// <summary>An application's client certificate: clientAuth only, so it can never pose as a node.</summary>
+        Client,
+    }
+
     /// <summary>Signs a partition CSR (PEM or DER) with the PO key into a POAC certificate (PEM).</summary>
-    public static string SignPartitionRequest(ReadOnlySpan<byte> csr, string ownerCertificatePem, string ownerKeyPem, int validDays)
+    public static string SignPartitionRequest(ReadOnlySpan<byte> csr, string ownerCertificatePem, string ownerKeyPem, int validDays) =>
+        SignRequest(csr, ownerCertificatePem, ownerKeyPem, validDays, CertificatePurpose.Partition);
+
+    /// <summary>Signs a CSR with the PO key into a certificate for the given purpose (PEM).</summary>
+    public static string SignRequest(ReadOnlySpan<byte> csr, string ownerCertificatePem, string ownerKeyPem, int validDays, CertificatePurpose purpose)
     {
         CertificateRequest request;
         try
@@ -42,6 +55,9 @@ public static class OwnerTools
         if (notAfter > owner.NotAfter) notAfter = owner.NotAfter.ToUniversalTime();
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        var usages = new OidCollection { new("1.3.6.1.5.5.7.3.2") };
+        if (purpose == CertificatePurpose.Partition) usages.Add(new Oid("1.3.6.1.5.5.7.3.1"));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         using var poac = request.Create(owner, now.AddMinutes(-5), notAfter, serial);

@@ -21,6 +21,9 @@ public static class NodeHost
 {
     public const int MaxMessageBytes = 1024 * 1024;
 
+    /// <summary>The client-auth extended key usage (id-kp-clientAuth).</summary>
+    public const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+
     public static WebApplication Build(NodeRuntime runtime)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -78,6 +81,8 @@ public static class NodeHost
     {
         var owner = runtime.Tls.Owner;
         if (!runtime.Tls.Activated || owner is null) return true;
+        var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault()?.EnhancedKeyUsages;
+        if (usages is not null && !usages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == ClientAuthOid)) return false;
         return OwnerCertificates.ChainsTo(certificate, owner, DateTimeOffset.UtcNow);
     }
 
