@@ -37,6 +37,10 @@ public static class UserRestrictionNames
         return null;
     }
 
+    /// <summary>The names of the restrictions in a set (export, unwrap, modify, derive).</summary>
+    public static IEnumerable<string> Of(UserRestrictions restrictions) =>
+        Names.Where(n => restrictions.HasFlag(n.Flag)).Select(n => n.Name);
+
     public static string Format(UserRestrictions restrictions)
     {
         var parts = Names.Where(n => restrictions.HasFlag(n.Flag)).Select(n => "no-" + n.Name).ToArray();

@@ -102,7 +102,7 @@ public sealed class UsersGrpcService(NodeRuntime node) : Users.UsersBase
                 TwoFactor = u.TwoFactor,
                 OfficerAccessDisabled = u.OfficerAccessDisabled,
             };
-            user.Restrictions.AddRange(UserRestrictionNames.All.Where(n => u.Restrictions.HasFlag(UserRestrictionNames.Parse(n)!.Value)));
+            user.Restrictions.AddRange(UserRestrictionNames.Of(u.Restrictions));
             if (u.LastLoginAt is { } last) user.LastLoginAt = Timestamp.FromDateTimeOffset(last);
             reply.Users.Add(user);
         }
