@@ -110,4 +110,5 @@ internal sealed record PassphraseSettings(string Salt, int Iterations);
 [JsonSerializable(typeof(PassphraseSettings))]
 [JsonSerializable(typeof(CloudHsm.Core.Partition.PartitionRecord))]
 [JsonSerializable(typeof(CloudHsm.Core.Users.UserRecord))]
+[JsonSerializable(typeof(KeyRecordDocument))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

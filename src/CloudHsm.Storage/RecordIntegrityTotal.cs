@@ -13,20 +13,32 @@ internal sealed class RecordIntegrityTotal(KeyedHash hash)
 {
     private static readonly BigInteger Modulus = BigInteger.One << 256;
     private readonly Dictionary<(string Kind, string Id), BigInteger> _digests = [];
+    private BigInteger _tracked;
+    private BigInteger _untracked;
 
-    public BigInteger Total { get; private set; }
+    /// <summary>The sum over all rows, tracked (few, kept in memory) and untracked (keys: many, not kept).</summary>
+    public BigInteger Total => (_tracked + _untracked) % Modulus;
+
+    /// <summary>Adds a row whose digest is not kept in memory (the caller subtracts it with its blob later).</summary>
+    public void AddUntracked(string kind, string id, ReadOnlySpan<byte> blob) => _untracked = (_untracked + Digest(kind, id, blob)) % Modulus;
+
+    public void SubtractUntracked(string kind, string id, ReadOnlySpan<byte> blob) =>
+        _untracked = ((_untracked - Digest(kind, id, blob)) % Modulus + Modulus) % Modulus;
+
+    /// <summary>Forgets every untracked row at once (all keys removed).</summary>
+    public void ClearUntracked() => _untracked = BigInteger.Zero;
 
     public void Add(string kind, string id, ReadOnlySpan<byte> blob)
     {
         Remove(kind, id);
         var digest = Digest(kind, id, blob);
         _digests[(kind, id)] = digest;
-        Total = (Total + digest) % Modulus;
+        _tracked = (_tracked + digest) % Modulus;
     }
 
     public void Remove(string kind, string id)
     {
-        if (_digests.Remove((kind, id), out var old)) Total = ((Total - old) % Modulus + Modulus) % Modulus;
+        if (_digests.Remove((kind, id), out var old)) _tracked = ((_tracked - old) % Modulus + Modulus) % Modulus;
     }
 
     public IEnumerable<(string Kind, string Id)> Keys(string kind) => _digests.Keys.Where(k => k.Kind == kind).ToList();
@@ -37,7 +49,7 @@ internal sealed class RecordIntegrityTotal(KeyedHash hash)
 
     public RecordIntegrityTotal Clone()
     {
-        var copy = new RecordIntegrityTotal(hash) { Total = Total };
+        var copy = new RecordIntegrityTotal(hash) { _tracked = _tracked, _untracked = _untracked };
         foreach (var (k, v) in _digests) copy._digests[k] = v;
         return copy;
     }

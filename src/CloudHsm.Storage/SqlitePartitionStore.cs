@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text.Json;
+using CloudHsm.Core.Keys;
 using CloudHsm.Core.Partition;
 using CloudHsm.Core.Sealing;
 using CloudHsm.Core.Users;
@@ -29,13 +30,18 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
     private readonly SecretSealer _sealer;
     private readonly DomainKeys _keys;
     private readonly Lock _writeLock = new();
+    private readonly Lock _dbLock = new();
+    private readonly SqliteKeyTable _keyTable;
+    private int _keyCount;
     private volatile Snapshot _snapshot;
     private RecordIntegrityTotal _integrity;
 
     private sealed record Snapshot(PartitionRecord? Partition, ImmutableSortedDictionary<string, UserRecord> Users);
 
-    private SqlitePartitionStore(SqliteConnection connection, DomainKeys keys, Snapshot snapshot, RecordIntegrityTotal integrity)
+    private SqlitePartitionStore(SqliteConnection connection, DomainKeys keys, Snapshot snapshot, RecordIntegrityTotal integrity, SqliteKeyTable keyTable)
     {
+        _keyTable = keyTable;
+        _keyCount = keyTable.Count();
         _connection = connection;
         _sealer = keys.Records;
         _keys = keys;
@@ -69,10 +75,12 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(dataDirectory, FileName), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;");
         Execute(connection, "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id TEXT NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;");
+        SqliteKeyTable.CreateSchema(connection);
         try
         {
-            var (snapshot, integrity) = Load(connection, keys);
-            return new SqlitePartitionStore(connection, keys, snapshot, integrity);
+            var keyTable = new SqliteKeyTable(connection, keys);
+            var (snapshot, integrity) = Load(connection, keys, keyTable);
+            return new SqlitePartitionStore(connection, keys, snapshot, integrity, keyTable);
         }
         catch
         {
@@ -87,14 +95,42 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
 
     public IReadOnlyList<UserRecord> ListUsers() => _snapshot.Users.Values.ToList();
 
+    public KeyRecord? FindKey(ulong handle)
+    {
+        lock (_dbLock) return _keyTable.Find(handle);
+    }
+
+    public IReadOnlyList<KeyRecord> FindKeys(KeyQuery query) => QueryKeys(query, query.Limit);
+
+    public int KeyCount => Volatile.Read(ref _keyCount);
+
+    private List<KeyRecord> QueryKeys(KeyQuery query, int limit)
+    {
+        lock (_dbLock) return _keyTable.Query(query, limit);
+    }
+
     public T Apply<T>(Func<IPartitionWriter, T> change)
     {
         lock (_writeLock)
         {
-            var writer = new StagingWriter(_snapshot);
+            var writer = new StagingWriter(_snapshot, this);
             var result = change(writer);
             var integrity = _integrity.Clone();
-            using var tx = _connection.BeginTransaction();
+            lock (_dbLock)
+            {
+                Commit(writer, integrity);
+            }
+            _integrity = integrity;
+            _snapshot = writer.Current;
+            Interlocked.Add(ref _keyCount, writer.KeyCountDelta);
+            return result;
+        }
+    }
+
+    private void Commit(StagingWriter writer, RecordIntegrityTotal integrity)
+    {
+        using var tx = _connection.BeginTransaction();
+        {
             foreach (var (kind, logicalId, json) in writer.Changes)
             {
                 if (json is not null)
@@ -110,11 +146,21 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
                     Delete(tx, integrity, kind, RowId(kind, logicalId));
                 }
             }
+            foreach (var (handle, key) in writer.KeyChanges)
+            {
+                if (handle == StagingWriter.AllKeys)
+                {
+                    Execute(_connection, tx, "DELETE FROM keys; DELETE FROM key_shares;");
+                    integrity.ClearUntracked();
+                    continue;
+                }
+                var rowId = SqliteKeyTable.RowId(handle);
+                if (_keyTable.ReadBlob(tx, handle) is { } old) integrity.SubtractUntracked(SqliteKeyTable.Kind, rowId, old);
+                if (key is not null) integrity.AddUntracked(SqliteKeyTable.Kind, rowId, _keyTable.Put(tx, key));
+                else _keyTable.Delete(tx, handle);
+            }
             WriteRow(tx, IntegrityKind, IntegrityKind, integrity.Encode());
             tx.Commit();
-            _integrity = integrity;
-            _snapshot = writer.Current;
-            return result;
         }
     }
 
@@ -171,7 +217,7 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         integrity.Remove(kind, id);
     }
 
-    private static (Snapshot, RecordIntegrityTotal) Load(SqliteConnection connection, DomainKeys keys)
+    private static (Snapshot, RecordIntegrityTotal) Load(SqliteConnection connection, DomainKeys keys, SqliteKeyTable keyTable)
     {
         var sealer = keys.Records;
         PartitionRecord? partition = null;
@@ -216,7 +262,8 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
                 CryptographicOperations.ZeroMemory(json);
             }
         }
-        if (expectedTotal is null ? partition is not null || users.Count > 0 : expectedTotal != integrity.Total)
+        keyTable.AddAllTo(integrity);
+        if (expectedTotal is null ? partition is not null || users.Count > 0 || !integrity.Total.IsZero : expectedTotal != integrity.Total)
         {
             throw new DataDirectoryException($"The records in {FileName} do not add up to their sealed integrity total: a record was removed, re-inserted or replaced by an older copy.");
         }
@@ -231,6 +278,14 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         }
     }
 
+    private static void Execute(SqliteConnection connection, SqliteTransaction tx, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
     private static void Execute(SqliteConnection connection, string sql)
     {
         using var cmd = connection.CreateCommand();
@@ -239,9 +294,52 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
     }
 
     /// <summary>Collects the writes of one apply over the current snapshot; nothing reaches disk until commit.</summary>
-    private sealed class StagingWriter(Snapshot start) : IPartitionWriter
+    private sealed class StagingWriter(Snapshot start, SqlitePartitionStore store) : IPartitionWriter
     {
+        /// <summary>A handle no key can have: marks "remove every key" in <see cref="KeyChanges"/>.</summary>
+        public const ulong AllKeys = ulong.MaxValue;
+
+        private readonly Dictionary<ulong, KeyRecord?> _pendingKeys = [];
+        private bool _allKeysRemoved;
+
         public Snapshot Current { get; private set; } = start;
+        public List<(ulong Handle, KeyRecord? Key)> KeyChanges { get; } = [];
+        public int KeyCountDelta { get; private set; }
+
+        public int KeyCount => store.KeyCount + KeyCountDelta;
+
+        public KeyRecord? FindKey(ulong handle) =>
+            _pendingKeys.TryGetValue(handle, out var pending) ? pending : _allKeysRemoved ? null : store.FindKey(handle);
+
+        public IReadOnlyList<KeyRecord> FindKeys(KeyQuery query)
+        {
+            var stored = _allKeysRemoved ? [] : store.QueryKeys(query, query.Limit + _pendingKeys.Count);
+            return stored.Where(k => !_pendingKeys.ContainsKey(k.Handle))
+                .Concat(_pendingKeys.Values.OfType<KeyRecord>().Where(query.Matches))
+                .OrderBy(k => k.Handle).Take(query.Limit).ToList();
+        }
+
+        public void PutKey(KeyRecord key)
+        {
+            if (FindKey(key.Handle) is null) KeyCountDelta++;
+            _pendingKeys[key.Handle] = key;
+            KeyChanges.Add((key.Handle, key));
+        }
+
+        public void RemoveKey(ulong handle)
+        {
+            if (FindKey(handle) is not null) KeyCountDelta--;
+            _pendingKeys[handle] = null;
+            KeyChanges.Add((handle, null));
+        }
+
+        public void RemoveAllKeys()
+        {
+            KeyCountDelta = -store.KeyCount;
+            _pendingKeys.Clear();
+            _allKeysRemoved = true;
+            KeyChanges.Add((AllKeys, null));
+        }
         public List<(string Kind, string Id, byte[]? Json)> Changes { get; } = [];
 
         public PartitionRecord? Partition => Current.Partition;

@@ -56,6 +56,7 @@ public static class PartitionStateMachine
         }
         var applied = state.Partition?.AppliedCommands ?? 0;
         state.RemoveAllUsers();
+        state.RemoveAllKeys();
         state.SetPartition(new PartitionRecord
         {
             SerialNumber = c.SerialNumber,
@@ -136,6 +137,10 @@ public static class PartitionStateMachine
             throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "A CO cannot delete itself.");
         }
         RequireOfficerAccess(user, "delete");
+        if (state.FindKeys(new Keys.KeyQuery { Owner = user.Name, Limit = 1 }).Count > 0)
+        {
+            throw new HsmException(HsmError.RET_USER_OWNS_KEYS, $"'{user.Name}' owns keys; they must be deleted (or the user kept) first.");
+        }
         if (user.Type == UserType.CO && state.ListUsers().Count(u => u.Type == UserType.CO) <= 1)
         {
             throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "The partition must keep at least one CO.");
@@ -273,6 +278,7 @@ public static class PartitionStateMachine
     {
         Permissions.Require(c.Actor, partition, Operation.Zeroize);
         state.RemoveAllUsers();
+        state.RemoveAllKeys();
         state.SetPartition(partition with
         {
             Status = PartitionStatus.Zeroized,

@@ -1,3 +1,4 @@
+using CloudHsm.Core.Keys;
 using CloudHsm.Core.Users;
 
 namespace CloudHsm.Core.Partition;
@@ -11,6 +12,13 @@ public interface IPartitionView
     UserRecord? FindUser(string name);
 
     IReadOnlyList<UserRecord> ListUsers();
+
+    KeyRecord? FindKey(ulong handle);
+
+    /// <summary>Keys matching a query, in handle order (indexed lookups, not a scan).</summary>
+    IReadOnlyList<KeyRecord> FindKeys(KeyQuery query);
+
+    int KeyCount { get; }
 }
 
 /// <summary>Writes, only inside <see cref="IPartitionStore.Apply{T}"/>.</summary>
@@ -23,6 +31,12 @@ public interface IPartitionWriter : IPartitionView
     void RemoveUser(string name);
 
     void RemoveAllUsers();
+
+    void PutKey(KeyRecord key);
+
+    void RemoveKey(ulong handle);
+
+    void RemoveAllKeys();
 }
 
 /// <summary>

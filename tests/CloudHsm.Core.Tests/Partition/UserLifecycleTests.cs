@@ -111,4 +111,34 @@ public class UserLifecycleTests
 
         Assert.Equal([TestPartition.Officer], partition.Store.ListUsers().Select(u => u.Name));
     }
+
+    [Fact]
+    public async Task DeleteOfACryptoUserThatOwnsKeys_IsRefused()
+    {
+        var (partition, officer) = await TestPartition.ActiveAsync();
+        using var _ = partition;
+        await partition.CreateUserAsync(officer, UserType.CU, "alice");
+        partition.Store.Apply(w =>
+        {
+            w.PutKey(new CloudHsm.Core.Keys.KeyRecord
+            {
+                Handle = 7,
+                Owner = "alice",
+                Attributes = CloudHsm.Core.Keys.AttributePolicy.ForNewKey(CloudHsm.Core.Keys.ObjectClass.SecretKey,
+                    CloudHsm.Core.Keys.KeyType.Aes, CloudHsm.Core.Keys.AttributeSet.Empty, CloudHsm.Core.Keys.AttributePolicy.Origin.Generated),
+            });
+            return 0;
+        });
+
+        await partition.AssertRefusedWithoutChangeAsync(HsmError.RET_USER_OWNS_KEYS,
+            () => partition.Service.DeleteUserAsync(officer, UserType.CU, "alice"));
+
+        partition.Store.Apply(w =>
+        {
+            w.RemoveKey(7);
+            return 0;
+        });
+        await partition.Service.DeleteUserAsync(officer, UserType.CU, "alice");
+        Assert.Null(partition.Store.FindUser("alice"));
+    }
 }

@@ -1,3 +1,4 @@
+using CloudHsm.Core.Keys;
 using CloudHsm.Core.Partition;
 using CloudHsm.Core.Users;
 
@@ -10,9 +11,9 @@ namespace CloudHsm.Core.Tests.Support;
 internal sealed class InMemoryPartitionStore : IPartitionStore
 {
     private readonly Lock _writeLock = new();
-    private State _state = new(null, new Dictionary<string, UserRecord>(StringComparer.Ordinal));
+    private State _state = new(null, new Dictionary<string, UserRecord>(StringComparer.Ordinal), []);
 
-    private sealed record State(PartitionRecord? Partition, Dictionary<string, UserRecord> Users);
+    private sealed record State(PartitionRecord? Partition, Dictionary<string, UserRecord> Users, SortedDictionary<ulong, KeyRecord> Keys);
 
     public PartitionRecord? Partition => _state.Partition;
 
@@ -20,19 +21,40 @@ internal sealed class InMemoryPartitionStore : IPartitionStore
 
     public IReadOnlyList<UserRecord> ListUsers() => _state.Users.Values.ToList();
 
+    public KeyRecord? FindKey(ulong handle) => _state.Keys.GetValueOrDefault(handle);
+
+    public IReadOnlyList<KeyRecord> FindKeys(KeyQuery query) => _state.Keys.Values.Where(query.Matches).Take(query.Limit).ToList();
+
+    public int KeyCount => _state.Keys.Count;
+
     public T Apply<T>(Func<IPartitionWriter, T> change)
     {
         lock (_writeLock)
         {
-            var writer = new Writer(_state.Partition, new Dictionary<string, UserRecord>(_state.Users, StringComparer.Ordinal));
+            var writer = new Writer(_state.Partition, new Dictionary<string, UserRecord>(_state.Users, StringComparer.Ordinal),
+                new SortedDictionary<ulong, KeyRecord>(_state.Keys));
             var result = change(writer);
-            _state = new State(writer.Partition, writer.Users);
+            _state = new State(writer.Partition, writer.Users, writer.Keys);
             return result;
         }
     }
 
-    private sealed class Writer(PartitionRecord? partition, Dictionary<string, UserRecord> users) : IPartitionWriter
+    private sealed class Writer(PartitionRecord? partition, Dictionary<string, UserRecord> users, SortedDictionary<ulong, KeyRecord> keys) : IPartitionWriter
     {
+        public SortedDictionary<ulong, KeyRecord> Keys { get; } = keys;
+
+        public KeyRecord? FindKey(ulong handle) => Keys.GetValueOrDefault(handle);
+
+        public IReadOnlyList<KeyRecord> FindKeys(KeyQuery query) => Keys.Values.Where(query.Matches).Take(query.Limit).ToList();
+
+        public int KeyCount => Keys.Count;
+
+        public void PutKey(KeyRecord key) => Keys[key.Handle] = key;
+
+        public void RemoveKey(ulong handle) => Keys.Remove(handle);
+
+        public void RemoveAllKeys() => Keys.Clear();
+
         public PartitionRecord? Partition { get; private set; } = partition;
 
         public Dictionary<string, UserRecord> Users { get; } = users;

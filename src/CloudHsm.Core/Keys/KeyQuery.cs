@@ -1,0 +1,28 @@
+namespace CloudHsm.Core.Keys;
+
+/// <summary>
+/// What findKey asks for: every given field must match. Results come in handle order, after
+/// <see cref="AfterHandle"/>, at most <see cref="Limit"/> of them (pagination).
+/// </summary>
+public sealed record KeyQuery
+{
+    public ObjectClass? Class { get; init; }
+    public KeyType? KeyType { get; init; }
+    public string? Label { get; init; }
+    public byte[]? Id { get; init; }
+    /// <summary>Only keys this user owns or was shared.</summary>
+    public string? VisibleTo { get; init; }
+    /// <summary>Only keys this user owns.</summary>
+    public string? Owner { get; init; }
+    public ulong AfterHandle { get; init; }
+    public int Limit { get; init; } = 1000;
+
+    public bool Matches(KeyRecord key) =>
+        key.Handle > AfterHandle
+        && (Class is null || key.Class == Class)
+        && (KeyType is null || key.KeyType == KeyType)
+        && (Label is null || key.Label == Label)
+        && (Id is null || key.Id.AsSpan().SequenceEqual(Id))
+        && (VisibleTo is null || key.IsVisibleTo(VisibleTo))
+        && (Owner is null || key.Owner == Owner);
+}

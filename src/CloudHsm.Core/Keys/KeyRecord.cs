@@ -1,0 +1,28 @@
+namespace CloudHsm.Core.Keys;
+
+/// <summary>
+/// One key object of the partition as stored (sealed whole at rest). The key material itself is
+/// <see cref="SealedMaterial"/>, sealed again under the domain key; attributes never hold it.
+/// </summary>
+public sealed record KeyRecord
+{
+    /// <summary>Stable for the life of the key; never reused.</summary>
+    public required ulong Handle { get; init; }
+    /// <summary>The CU that created the key.</summary>
+    public required string Owner { get; init; }
+    /// <summary>CUs the owner shared the key with (shareKey): they may use it, nothing more.</summary>
+    public IReadOnlyList<string> Shares { get; init; } = [];
+    public required AttributeSet Attributes { get; init; }
+    public byte[] SealedMaterial { get; init; } = [];
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public ObjectClass Class => (ObjectClass)(Attributes.Number(AttributeId.Class) ?? 0);
+    public KeyType KeyType => (KeyType)(Attributes.Number(AttributeId.KeyType) ?? 0);
+    public string Label => Attributes.Text(AttributeId.Label) ?? "";
+    public byte[] Id => Attributes.Raw(AttributeId.Id) ?? [];
+
+    /// <summary>True for the owner and for users it was shared with.</summary>
+    public bool IsVisibleTo(string user) => Owner == user || Shares.Contains(user);
+
+    public override string ToString() => $"{Class} {KeyType} handle {Handle}";
+}

@@ -1,0 +1,194 @@
+using CloudHsm.Core.Keys;
+using CloudHsm.Core.Sealing;
+using CloudHsm.Storage.Tests.Support;
+
+namespace CloudHsm.Storage.Tests;
+
+/// <summary>Keys in the sealed store: indexed finds, pagination, persistence, and tampering refused.</summary>
+public sealed class SqliteKeyTableTests : IDisposable
+{
+    private readonly TempDataDirectory _data = new();
+    private readonly byte[] _secret = DomainKeys.NewSecret();
+    private readonly List<DomainKeys> _keys = [];
+
+    [Fact]
+    public void Keys_AreFoundByHandleLabelIdOwnerAndShare_AndSurviveReopen()
+    {
+        using (var store = Open())
+        {
+            store.Apply(w =>
+            {
+                w.PutKey(Key(1, "alice", "signing", [1]));
+                w.PutKey(Key(2, "alice", "wrapping", [2]));
+                w.PutKey(Key(3, "bob", "signing", [3]) with { Shares = ["alice"] });
+                return 0;
+            });
+        }
+
+        using var reopened = Open();
+        Assert.Equal(3, reopened.KeyCount);
+        Assert.Equal("wrapping", reopened.FindKey(2)!.Label);
+        Assert.Equal([1UL, 3UL], Handles(reopened.FindKeys(new KeyQuery { Label = "signing" })));
+        Assert.Equal([2UL], Handles(reopened.FindKeys(new KeyQuery { Id = [2] })));
+        Assert.Equal([1UL, 2UL], Handles(reopened.FindKeys(new KeyQuery { Owner = "alice" })));
+        Assert.Equal([1UL, 2UL, 3UL], Handles(reopened.FindKeys(new KeyQuery { VisibleTo = "alice" })));
+        Assert.Equal([3UL], Handles(reopened.FindKeys(new KeyQuery { VisibleTo = "bob" })));
+        Assert.Empty(reopened.FindKeys(new KeyQuery { Class = ObjectClass.PrivateKey }));
+    }
+
+    [Fact]
+    public void Find_Paginates_InHandleOrder()
+    {
+        using var store = Open();
+        store.Apply(w =>
+        {
+            for (ulong h = 1; h <= 25; h++) w.PutKey(Key(h, "alice", "bulk", []));
+            return 0;
+        });
+
+        var first = store.FindKeys(new KeyQuery { Label = "bulk", Limit = 10 });
+        var second = store.FindKeys(new KeyQuery { Label = "bulk", Limit = 10, AfterHandle = first[^1].Handle });
+        var third = store.FindKeys(new KeyQuery { Label = "bulk", Limit = 10, AfterHandle = second[^1].Handle });
+
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (ulong)i), Handles(first).Concat(Handles(second)).Concat(Handles(third)));
+    }
+
+    [Fact]
+    public void LabelsIdsAndOwners_AreNotStoredInClear()
+    {
+        using (var store = Open())
+        {
+            store.Apply(w =>
+            {
+                w.PutKey(Key(1, "alice-the-owner", "payroll-signing-key", "ID-BYTES-XYZ"u8.ToArray()));
+                return 0;
+            });
+        }
+        foreach (var file in Directory.GetFiles(_data.Path))
+        {
+            var text = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(file));
+            Assert.DoesNotContain("payroll-signing-key", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("alice-the-owner", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("ID-BYTES-XYZ", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void RemovedAndAllRemovedKeys_LeaveTheCountRight_AndTheStoreOpens()
+    {
+        using (var store = Open())
+        {
+            store.Apply(w =>
+            {
+                w.PutKey(Key(1, "alice", "a", []));
+                w.PutKey(Key(2, "alice", "b", []));
+                return 0;
+            });
+            store.Apply(w =>
+            {
+                w.RemoveKey(1);
+                w.PutKey(Key(2, "alice", "b-renamed", []));
+                return 0;
+            });
+            Assert.Equal(1, store.KeyCount);
+        }
+        using (var store = Open())
+        {
+            Assert.Null(store.FindKey(1));
+            Assert.Equal("b-renamed", store.FindKey(2)!.Label);
+            store.Apply(w =>
+            {
+                w.RemoveAllKeys();
+                w.PutKey(Key(9, "bob", "fresh", []));
+                return 0;
+            });
+            Assert.Equal(1, store.KeyCount);
+        }
+        using var reopened = Open();
+        Assert.Equal([9UL], Handles(reopened.FindKeys(new KeyQuery())));
+    }
+
+    [Fact]
+    public void ARefusedChange_WritesNoKey()
+    {
+        using var store = Open();
+        Assert.Throws<InvalidOperationException>(() => store.Apply<int>(w =>
+        {
+            w.PutKey(Key(1, "alice", "a", []));
+            throw new InvalidOperationException("refused");
+        }));
+
+        Assert.Null(store.FindKey(1));
+        Assert.Equal(0, store.KeyCount);
+    }
+
+    [Fact]
+    public void DeletedKeyRow_StopsOpen()
+    {
+        using (var store = Open())
+        {
+            store.Apply(w =>
+            {
+                w.PutKey(Key(1, "alice", "a", []));
+                w.PutKey(Key(2, "alice", "b", []));
+                return 0;
+            });
+        }
+        using (var connection = Records.OpenRaw(_data))
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "DELETE FROM keys WHERE handle = 2;";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        Assert.Throws<DataDirectoryException>(Open);
+    }
+
+    [Fact]
+    public void KeyBlobMovedToAnotherHandle_StopsOpen()
+    {
+        using (var store = Open())
+        {
+            store.Apply(w =>
+            {
+                w.PutKey(Key(1, "alice", "a", []));
+                w.PutKey(Key(2, "bob", "b", []));
+                return 0;
+            });
+        }
+        using (var connection = Records.OpenRaw(_data))
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "UPDATE keys SET blob = (SELECT blob FROM keys WHERE handle = 1) WHERE handle = 2;";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        // The integrity total no longer adds up, so the store does not open at all.
+        Assert.Throws<DataDirectoryException>(Open);
+    }
+
+    public void Dispose()
+    {
+        foreach (var keys in _keys) keys.Dispose();
+        _data.Dispose();
+    }
+
+    private static IEnumerable<ulong> Handles(IEnumerable<KeyRecord> keys) => keys.Select(k => k.Handle).ToList();
+
+    private static KeyRecord Key(ulong handle, string owner, string label, byte[] id) => new()
+    {
+        Handle = handle,
+        Owner = owner,
+        Attributes = AttributePolicy.ForNewKey(ObjectClass.SecretKey, KeyType.Aes,
+            AttributeSet.Empty.With(AttributeId.Label, label).With(AttributeId.Id, id), AttributePolicy.Origin.Generated),
+        SealedMaterial = [1, 2, 3],
+        CreatedAt = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero),
+    };
+
+    private SqlitePartitionStore Open()
+    {
+        var keys = new DomainKeys(_secret);
+        _keys.Add(keys);
+        return SqlitePartitionStore.Open(_data.Path, keys);
+    }
+}
