@@ -23,6 +23,10 @@ namespace CloudHsm.Core.Commands;
 [JsonDerivedType(typeof(IssueChallenge), "getChallenge")]
 [JsonDerivedType(typeof(RecoverOfficer), "unlockCO")]
 [JsonDerivedType(typeof(Zeroize), "zeroize")]
+[JsonDerivedType(typeof(CreateKeys), "createKeys")]
+[JsonDerivedType(typeof(DeleteKey), "deleteKey")]
+[JsonDerivedType(typeof(SetKeyAttribute), "setAttribute")]
+[JsonDerivedType(typeof(ShareKey), "shareKey")]
 public abstract record PartitionCommand
 {
     /// <summary>When the command was made (node clock); apply uses this, never the clock.</summary>

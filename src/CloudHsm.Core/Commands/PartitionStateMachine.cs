@@ -10,7 +10,7 @@ namespace CloudHsm.Core.Commands;
 /// state, then writes; a refusal throws <see cref="HsmException"/> and, through the store's
 /// transaction, changes nothing. It reads no clock and makes no random value.
 /// </summary>
-public static class PartitionStateMachine
+public static partial class PartitionStateMachine
 {
     public const string PrecoName = "admin";
     public const int MaxOpenChallengesPerOfficer = 8;
@@ -42,6 +42,10 @@ public static class PartitionStateMachine
             case IssueChallenge c: IssueChallenge(c, partition, state); break;
             case RecoverOfficer c: RecoverOfficer(c, partition, state); break;
             case Zeroize c: Zeroize(c, partition, state); break;
+            case CreateKeys c: CreateKeys(c, partition, state); break;
+            case DeleteKey c: DeleteKey(c, partition, state); break;
+            case SetKeyAttribute c: SetKeyAttribute(c, partition, state); break;
+            case ShareKey c: ShareKey(c, partition, state); break;
             default: throw new HsmException(HsmError.RET_INVALID_INPUT, "Unknown command.");
         }
         var after = state.Partition!;
@@ -140,6 +144,11 @@ public static class PartitionStateMachine
         if (state.FindKeys(new Keys.KeyQuery { Owner = user.Name, Limit = 1 }).Count > 0)
         {
             throw new HsmException(HsmError.RET_USER_OWNS_KEYS, $"'{user.Name}' owns keys; they must be deleted (or the user kept) first.");
+        }
+        foreach (var shared in state.FindKeys(new Keys.KeyQuery { VisibleTo = user.Name, Limit = int.MaxValue }))
+        {
+            // A later user of the same name must not inherit these shares.
+            state.PutKey(shared with { Shares = shared.Shares.Where(u => u != user.Name).ToList() });
         }
         if (user.Type == UserType.CO && state.ListUsers().Count(u => u.Type == UserType.CO) <= 1)
         {

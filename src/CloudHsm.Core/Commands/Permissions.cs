@@ -16,6 +16,8 @@ public enum Operation
     DisableOfficerAccess,
     OwnerRecovery,
     Zeroize,
+    UseKeys,
+    ManageKeyTrust,
 }
 
 /// <summary>
@@ -37,6 +39,8 @@ public static class Permissions
         [Operation.DisableOfficerAccess] = new("disable officer access", [UserType.CU], false, true),
         [Operation.OwnerRecovery] = new("recover a CO", [], false, true, NeedsLogin: false),
         [Operation.Zeroize] = new("zeroize the partition", [UserType.CO], false, true),
+        [Operation.UseKeys] = new("own or use keys", [UserType.CU], false, true),
+        [Operation.ManageKeyTrust] = new("change key attributes", [UserType.CU, UserType.CO], false, true),
     };
 
     /// <summary>Throws the specific refusal when <paramref name="actor"/> may not do <paramref name="operation"/> now.</summary>

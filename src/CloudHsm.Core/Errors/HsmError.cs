@@ -48,6 +48,10 @@ public enum HsmError
     RET_ATTRIBUTE_VALUE_INVALID,
     RET_ATTRIBUTE_READ_ONLY,
     RET_ATTRIBUTE_SENSITIVE,
+    RET_KEY_NOT_FOUND,
+    RET_OBJECT_LIMIT_REACHED,
+    RET_KEY_HANDLE_TAKEN,
+    RET_KEY_SIZE_RANGE,
 
     // sessions
     RET_SESSION_LIMIT_REACHED,
@@ -65,16 +69,16 @@ public static class HsmErrors
             or HsmError.RET_INVALID_USER_TYPE or HsmError.RET_INVALID_PASSWORD_POLICY
             or HsmError.RET_CERT_CHAIN_INVALID or HsmError.RET_POLICY_MISMATCH
             or HsmError.RET_CONFIRMATION_REQUIRED or HsmError.RET_ATTRIBUTE_TYPE_INVALID
-            or HsmError.RET_ATTRIBUTE_VALUE_INVALID => HsmErrorKind.InvalidArgument,
+            or HsmError.RET_ATTRIBUTE_VALUE_INVALID or HsmError.RET_KEY_SIZE_RANGE => HsmErrorKind.InvalidArgument,
         HsmError.RET_USER_LOGIN_FAILURE or HsmError.RET_USER_NOT_LOGGED_IN or HsmError.RET_SESSION_NOT_FOUND
             or HsmError.RET_SIGNATURE_INVALID or HsmError.RET_CHALLENGE_INVALID
             or HsmError.RET_CHALLENGE_EXPIRED => HsmErrorKind.Unauthenticated,
         HsmError.RET_OPERATION_NOT_PERMITTED or HsmError.RET_USER_LOCKED
             or HsmError.RET_CO_ACCESS_DISABLED or HsmError.RET_CLIENT_CERTIFICATE_REQUIRED
             or HsmError.RET_ATTRIBUTE_READ_ONLY or HsmError.RET_ATTRIBUTE_SENSITIVE => HsmErrorKind.PermissionDenied,
-        HsmError.RET_USER_NOT_FOUND or HsmError.RET_CERT_NOT_FOUND => HsmErrorKind.NotFound,
+        HsmError.RET_USER_NOT_FOUND or HsmError.RET_CERT_NOT_FOUND or HsmError.RET_KEY_NOT_FOUND => HsmErrorKind.NotFound,
         HsmError.RET_USER_ALREADY_EXISTS or HsmError.RET_CERT_ALREADY_STORED => HsmErrorKind.AlreadyExists,
-        HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED or HsmError.RET_CHALLENGE_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,
+        HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED or HsmError.RET_CHALLENGE_LIMIT_REACHED or HsmError.RET_OBJECT_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,
         HsmError.RET_INTERNAL_ERROR => HsmErrorKind.Internal,
         _ => HsmErrorKind.FailedPrecondition,
     };

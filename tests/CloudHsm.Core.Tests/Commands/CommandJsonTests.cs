@@ -29,6 +29,12 @@ public class CommandJsonTests
         ["getChallenge"] = new IssueChallenge("admin", [14, 15, 16], At.AddSeconds(300)) { At = At },
         ["unlockCO"] = new RecoverOfficer("admin", [14, 15, 16], [17, 18], [19, 20]) { At = At },
         ["zeroize"] = new Zeroize(Officer) { At = At },
+        ["createKeys"] = new CreateKeys(new Actor("alice", UserType.CU), [
+            new NewKey(41, CloudHsm.Core.Keys.AttributeSet.Empty.With(CloudHsm.Core.Keys.AttributeId.Label, "k").With(CloudHsm.Core.Keys.AttributeId.Sensitive, true), [21, 22]),
+            new NewKey(42, CloudHsm.Core.Keys.AttributeSet.Empty.With(CloudHsm.Core.Keys.AttributeId.ModulusBits, 2048UL), [23])]) { At = At },
+        ["deleteKey"] = new DeleteKey(new Actor("alice", UserType.CU), 41) { At = At },
+        ["setAttribute"] = new SetKeyAttribute(Officer, 41, CloudHsm.Core.Keys.AttributeId.Trusted, [1]) { At = At },
+        ["shareKey"] = new ShareKey(new Actor("alice", UserType.CU), 41, "bob", true) { At = At },
     };
 
     public static TheoryData<string> Operations => new(Samples.Keys);

@@ -1,0 +1,23 @@
+using CloudHsm.Core.Keys;
+
+namespace CloudHsm.Core.Commands;
+
+/// <summary>A key to be created: its full attribute set and its material, sealed under the domain key.</summary>
+public sealed record NewKey(ulong Handle, AttributeSet Attributes, byte[] SealedMaterial)
+{
+    public bool Equals(NewKey? other) =>
+        other is not null && Handle == other.Handle && Attributes.Equals(other.Attributes) && SealedMaterial.AsSpan().SequenceEqual(other.SealedMaterial);
+
+    public override int GetHashCode() => HashCode.Combine(Handle, SealedMaterial.Length);
+}
+
+/// <summary>Creates one key, or a key pair (private and public), owned by the actor (a CU).</summary>
+public sealed record CreateKeys(Actor Actor, NewKey[] Keys) : PartitionCommand, IActorCommand;
+
+public sealed record DeleteKey(Actor Actor, ulong Handle) : PartitionCommand, IActorCommand;
+
+/// <summary>setAttribute: one attribute of one key, checked by <see cref="AttributePolicy.Change"/>.</summary>
+public sealed record SetKeyAttribute(Actor Actor, ulong Handle, AttributeId Attribute, byte[] Value) : PartitionCommand, IActorCommand;
+
+/// <summary>shareKey: the owner lets another CU use the key (Share = true), or takes that back.</summary>
+public sealed record ShareKey(Actor Actor, ulong Handle, string User, bool Share) : PartitionCommand, IActorCommand;
