@@ -16,7 +16,7 @@ namespace CloudHsm.Client;
 /// state). Every server must prove a chain to the configured PO.crt. Calls that fail to reach a node
 /// move on to the next node while not logged in.
 /// </summary>
-public sealed class HsmClient : IDisposable
+public sealed partial class HsmClient : IDisposable
 {
     public const string ClientName = "cloudhsm-dotnet";
     private static readonly string ClientVersion = typeof(HsmClient).Assembly.GetName().Version?.ToString() ?? "0";
@@ -73,6 +73,7 @@ public sealed class HsmClient : IDisposable
 
     private Protocol.V1.Partition.PartitionClient PartitionApi => new(_channels[_current]);
     private Users.UsersClient UsersApi => new(_channels[_current]);
+    private Keys.KeysClient KeysApi => new(_channels[_current]);
 
     public Task<PartitionInfo> GetPartitionInfoAsync(CancellationToken ct = default) =>
         CallAsync(o => PartitionApi.GetPartitionInfoAsync(new Empty(), o).ResponseAsync, ct);

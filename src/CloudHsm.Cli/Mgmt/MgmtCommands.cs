@@ -57,6 +57,9 @@ internal static class MgmtCommands
                 s.Output.WriteLine($"  sign it offline: openssl dgst -sha256 -sign PO.key -out {a[1]}.sig {a[1]}");
             }),
             new("unlockCO", "unlockCO <co-name> <signature-file> <new-password | -hpswd>", "Recover a locked CO with the owner's signed challenge.", 2, 3, UnlockCoAsync),
+            new("findAllKeys", "findAllKeys <user-id> <0 = owned | 1 = shared>", "List the handles of the keys a user owns or was shared (CO, or the CU itself).", 2, 2, FindAllKeysAsync),
+            new("shareKey", "shareKey <key-handle> <user-id> <1 = share | 0 = unshare>", "Share a key you own with another CU, or take the share back.", 3, 3, ShareKeyAsync),
+            new("setAttribute", "setAttribute <key-handle> <attribute-id> [<value>]", "Set a key attribute (default value 1); a CO sets 134 (TRUSTED).", 2, 3, SetAttributeAsync),
             new("zeroize", "zeroize <partition-serial-number>", "Wipe every user and key of the partition (CO only). Irreversible.", 0, 1, ZeroizeAsync),
             new("getPartitionInfo", "getPartitionInfo", "Show the partition's state.", 0, 0, PartitionInfoAsync),
             new("getClusterInfo", "getClusterInfo", "Show the nodes of the partition.", 0, 0, ClusterInfoAsync),
@@ -160,6 +163,61 @@ internal static class MgmtCommands
         s.Output.WriteLine("unlockCO success: the CO is unlocked with its new password");
     }
 
+    private static async Task<string> UserNameOfAsync(MgmtShell s, string userId)
+    {
+        if (!int.TryParse(userId, out var id)) throw new CliException("RET_INVALID_INPUT", "A user id is a number (see listUsers).");
+        var user = (await s.Client.ListUsersAsync()).FirstOrDefault(u => u.Id == id);
+        return user?.Name ?? throw new CliException("RET_USER_NOT_FOUND", $"There is no user with id {id}.");
+    }
+
+    private static ulong Handle(string text) => ulong.TryParse(text, out var handle) && handle > 0
+        ? handle
+        : throw new CliException("RET_INVALID_INPUT", "A key handle is a positive number.");
+
+    private static async Task FindAllKeysAsync(MgmtShell s, string[] a)
+    {
+        var user = await UserNameOfAsync(s, a[0]);
+        var shared = a[1] switch
+        {
+            "0" => false,
+            "1" => true,
+            _ => throw new CliException("RET_INVALID_INPUT", "The second argument is 0 (owned keys) or 1 (shared keys)."),
+        };
+        var handles = new List<ulong>();
+        for (ulong after = 0; ;)
+        {
+            var page = await s.Client.FindKeysAsync(new FindKeysRequest { AfterHandle = after, Limit = 1000 });
+            handles.AddRange(page.Where(k => shared ? k.Shares.Contains(user) : k.Owner == user).Select(k => k.Handle));
+            if (page.Count < 1000) break;
+            after = page[^1].Handle;
+        }
+        s.Output.WriteLine($"Number of keys found {handles.Count}");
+        s.Output.WriteLine($"number of keys matched from start index 0::{handles.Count}");
+        s.Output.WriteLine(string.Join(',', handles));
+        s.Output.WriteLine("findAllKeys success");
+    }
+
+    private static async Task ShareKeyAsync(MgmtShell s, string[] a)
+    {
+        var user = await UserNameOfAsync(s, a[1]);
+        var share = a[2] switch
+        {
+            "1" => true,
+            "0" => false,
+            _ => throw new CliException("RET_INVALID_INPUT", "The third argument is 1 (share) or 0 (unshare)."),
+        };
+        await s.Client.ShareKeyAsync(Handle(a[0]), user, share);
+        s.Output.WriteLine("shareKey success");
+    }
+
+    private static async Task SetAttributeAsync(MgmtShell s, string[] a)
+    {
+        if (!ulong.TryParse(a[1], out var attribute)) throw new CliException("RET_INVALID_INPUT", "The attribute id is a number (134 = TRUSTED).");
+        byte[] value = a.Length < 3 || a[2] is "1" ? [1] : a[2] is "0" ? [0] : System.Text.Encoding.UTF8.GetBytes(a[2]);
+        await s.Client.SetAttributeAsync(Handle(a[0]), attribute, value);
+        s.Output.WriteLine("setAttribute success");
+    }
+
     private static async Task ZeroizeAsync(MgmtShell s, string[] a)
     {
         var info = await s.Client.GetPartitionInfoAsync();
@@ -181,6 +239,7 @@ internal static class MgmtCommands
         s.Output.WriteLine($"serial number:     {info.SerialNumber}");
         s.Output.WriteLine($"status:            {info.Status}");
         s.Output.WriteLine($"users:             {info.Users} of {info.MaxUsers}");
+        s.Output.WriteLine($"key handles:       {info.Keys} of {info.MaxKeys}");
         s.Output.WriteLine($"PO fingerprint:    {(info.OwnerFingerprintSha256.Length == 0 ? "(none stored)" : "sha256:" + info.OwnerFingerprintSha256)}");
         if (info.OwnerNotAfter is not null) s.Output.WriteLine($"PO valid until:    {info.OwnerNotAfter.ToDateTimeOffset():u}");
         if (info.ActivatedAt is not null) s.Output.WriteLine($"activated:         {info.ActivatedAt.ToDateTimeOffset():u}");

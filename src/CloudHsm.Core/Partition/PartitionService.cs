@@ -58,7 +58,7 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
         }
         return new PartitionInfo(p.SerialNumber, p.Status, state.ListUsers().Count, p.Policy.MaxUsers,
             p.OwnerCertificate is null ? null : OwnerCertificates.Fingerprint(p.OwnerCertificate), notAfter,
-            p.ActivatedAt, p.AppliedCommands, p.Policy.MinPasswordLength, p.Policy.LockoutThreshold);
+            p.ActivatedAt, p.AppliedCommands, p.Policy.MinPasswordLength, p.Policy.LockoutThreshold, state.KeyCount, p.Policy.MaxKeys);
     }
 
     public async ValueTask<(string Token, LoginContext Login)> LoginAsync(UserType type, string name, ReadOnlyMemory<char> password, string clientName, CancellationToken ct = default)

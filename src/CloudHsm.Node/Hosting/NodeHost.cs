@@ -70,6 +70,7 @@ public static class NodeHost
         app.Use(UnreadableRequestMiddleware.InvokeAsync);
         app.MapGrpcService<PartitionGrpcService>();
         app.MapGrpcService<UsersGrpcService>();
+        app.MapGrpcService<KeysGrpcService>();
         return app;
     }
 

@@ -17,6 +17,7 @@ public sealed class NodeRuntime : IDisposable
 
     private NodeRuntime(NodeOptions options, DomainKeys keys, SqlitePartitionStore store, LocalCommandLog log, PartitionService service, NodeTlsIdentity tls)
     {
+        Keys = new Core.Keys.KeyService(store, log, keys, TimeProvider.System);
         Options = options;
         _keys = keys;
         Store = store;
@@ -29,6 +30,7 @@ public sealed class NodeRuntime : IDisposable
     public SqlitePartitionStore Store { get; }
     public LocalCommandLog Log { get; }
     public PartitionService Service { get; }
+    public Core.Keys.KeyService Keys { get; }
     public NodeTlsIdentity Tls { get; }
 
     public static async Task<NodeRuntime> OpenAsync(NodeOptions options, TimeProvider clock, CancellationToken ct = default)

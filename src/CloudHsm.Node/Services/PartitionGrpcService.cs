@@ -30,6 +30,8 @@ public sealed class PartitionGrpcService(NodeRuntime node) : Protocol.V1.Partiti
             MinPasswordLength = info.MinPasswordLength,
             LockoutThreshold = info.LockoutThreshold,
             NodeVersion = Version,
+            Keys = info.Keys,
+            MaxKeys = info.MaxKeys,
         };
         if (info.OwnerNotAfter is { } notAfter) reply.OwnerNotAfter = Timestamp.FromDateTimeOffset(notAfter);
         if (info.ActivatedAt is { } activated) reply.ActivatedAt = Timestamp.FromDateTimeOffset(activated);
