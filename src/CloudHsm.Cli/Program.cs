@@ -44,6 +44,7 @@ public static class Program
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(OwnerCommands.Create());
         root.Subcommands.Add(UserCommands.Create());
+        root.Subcommands.Add(KeyCommands.Create());
         root.Subcommands.Add(PartitionCommands.Create());
         root.Subcommands.Add(MgmtCommand.Create());
         root.Subcommands.Add(DevCommands.Create());
