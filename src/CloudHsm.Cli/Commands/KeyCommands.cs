@@ -149,7 +149,7 @@ internal static class KeyCommands
             foreach (var info in await c.FindKeysAsync(request)) keys.Add(Describe(info));
             return new JsonObject { ["keys"] = keys };
         }, r => string.Join(Environment.NewLine,
-            new[] { $"{"handle",-8} {"class",-8} {"type",-8} {"owner",-16} {"kcv",-7} label" }
+            new[] { $"{"handle",-11} {"class",-8} {"type",-8} {"owner",-16} {"kcv",-7} label" }
                 .Concat(r["keys"]!.AsArray().Select(k => Row(k!.AsObject())))));
     }
 
@@ -228,7 +228,7 @@ internal static class KeyCommands
     {
         var shares = k["shares"]!.AsArray();
         var shared = shares.Count > 0 ? $" (shared with {string.Join(", ", shares.Select(s => s!.ToString()))})" : "";
-        return $"{k["handle"],-8} {k["class"],-8} {k["type"],-8} {k["owner"],-16} {k["kcv"],-7} {k["label"]}{shared}";
+        return $"{k["handle"],-11} {k["class"],-8} {k["type"],-8} {k["owner"],-16} {k["kcv"],-7} {k["label"]}{shared}";
     }
 
     private static ProtoAttribute Attr(AttributeId id, byte[] value) => new() { Id = (ulong)id, Value = ByteString.CopyFrom(value) };
