@@ -74,6 +74,7 @@ public sealed partial class HsmClient : IDisposable
     private Protocol.V1.Partition.PartitionClient PartitionApi => new(_channels[_current]);
     private Users.UsersClient UsersApi => new(_channels[_current]);
     private Keys.KeysClient KeysApi => new(_channels[_current]);
+    private Protocol.V1.Crypto.CryptoClient CryptoApi => new(_channels[_current]);
 
     public Task<PartitionInfo> GetPartitionInfoAsync(CancellationToken ct = default) =>
         CallAsync(o => PartitionApi.GetPartitionInfoAsync(new Empty(), o).ResponseAsync, ct);

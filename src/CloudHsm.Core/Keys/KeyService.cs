@@ -84,6 +84,20 @@ public sealed class KeyService(IPartitionView state, ICommandLog log, DomainKeys
         return keys.Secrets.Unseal(key.SealedMaterial, SealPurpose.KeyMaterial);
     }
 
+    /// <summary>exportPubKey: the public key object as a PEM SubjectPublicKeyInfo.</summary>
+    public string ExportPublicKey(LoginContext caller, ulong handle)
+    {
+        var key = Get(caller, handle);
+        if (key.Class != ObjectClass.PublicKey)
+        {
+            throw new HsmException(HsmError.RET_KEY_TYPE_INCONSISTENT, "Only a public key object is exported this way; private keys leave only wrapped.");
+        }
+        var material = keys.Secrets.Unseal(key.SealedMaterial, SealPurpose.KeyMaterial);
+        // Ed25519 public keys are stored raw: give them their SubjectPublicKeyInfo (RFC 8410).
+        var spki = key.KeyType == KeyType.EcEdwards ? [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00, .. material] : material;
+        return PemEncoding.WriteString("PUBLIC KEY", spki);
+    }
+
     public ValueTask SetAttributeAsync(LoginContext caller, ulong handle, AttributeId id, byte[] value, CancellationToken ct = default) =>
         log.SubmitAsync(new SetKeyAttribute(caller.Actor, handle, id, value) { At = clock.GetUtcNow() }, ct);
 

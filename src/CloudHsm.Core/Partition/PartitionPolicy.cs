@@ -15,6 +15,8 @@ public sealed record PartitionPolicy
     public int LockoutThreshold { get; init; } = 5;
     public int MinPasswordLength { get; init; } = PasswordPolicy.DefaultMinLength;
     public int ChallengeLifetimeSeconds { get; init; } = 300;
+    /// <summary>The non-FIPS switch: allow mechanisms that are not approved (SHA-1 signing, RSA PKCS#1 v1.5 encryption).</summary>
+    public bool AllowNonApprovedMechanisms { get; init; }
 
     public static PartitionPolicy Default { get; } = new();
 

@@ -71,6 +71,7 @@ public static class NodeHost
         app.MapGrpcService<PartitionGrpcService>();
         app.MapGrpcService<UsersGrpcService>();
         app.MapGrpcService<KeysGrpcService>();
+        app.MapGrpcService<CryptoGrpcService>();
         return app;
     }
 

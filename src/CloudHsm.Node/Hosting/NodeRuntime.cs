@@ -18,6 +18,7 @@ public sealed class NodeRuntime : IDisposable
     private NodeRuntime(NodeOptions options, DomainKeys keys, SqlitePartitionStore store, LocalCommandLog log, PartitionService service, NodeTlsIdentity tls)
     {
         Keys = new Core.Keys.KeyService(store, log, keys, TimeProvider.System);
+        Crypto = new Core.Keys.CryptoService(store, keys);
         Options = options;
         _keys = keys;
         Store = store;
@@ -31,6 +32,7 @@ public sealed class NodeRuntime : IDisposable
     public LocalCommandLog Log { get; }
     public PartitionService Service { get; }
     public Core.Keys.KeyService Keys { get; }
+    public Core.Keys.CryptoService Crypto { get; }
     public NodeTlsIdentity Tls { get; }
 
     public static async Task<NodeRuntime> OpenAsync(NodeOptions options, TimeProvider clock, CancellationToken ct = default)

@@ -85,6 +85,9 @@ public sealed class KeysGrpcService(NodeRuntime node) : Protocol.V1.Keys.KeysBas
         return new Empty();
     }
 
+    public override Task<PemReply> ExportPublicKey(KeyRef request, ServerCallContext context) =>
+        Task.FromResult(new PemReply { Pem = Service.ExportPublicKey(context.RequireLogin(node.Service.Sessions), request.Handle) });
+
     private static AttributeSet Template(IEnumerable<Protocol.V1.Attribute> attributes)
     {
         var set = AttributeSet.Empty;
