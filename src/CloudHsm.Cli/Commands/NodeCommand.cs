@@ -23,6 +23,7 @@ internal static class NodeCommand
         var unsealStdin = new Option<bool>("--unseal-stdin") { Description = "Derive the master key from a passphrase read from standard input." };
         var unsealEnv = new Option<string?>("--unseal-passphrase-env") { Description = "Derive the master key from the passphrase in this environment variable." };
         var maxUsers = new Option<int>("--max-users") { Description = "User limit of a new partition.", DefaultValueFactory = _ => 1024 };
+        var nonFips = new Option<bool>("--non-fips") { Description = "New partition: allow mechanisms that are not FIPS-approved (SHA-1 signing, RSA PKCS#1 v1.5 encryption)." };
         var maxKeys = new Option<int>("--max-keys") { Description = "Key handles a new partition holds (a pair counts two; up to 1000000).", DefaultValueFactory = _ => 3200 };
         var lockout = new Option<int>("--lockout-threshold") { Description = "Consecutive failed logins before a user is locked (new partition).", DefaultValueFactory = _ => 5 };
         var minPassword = new Option<int>("--min-password-length") { Description = "Minimum password length of a new partition (8..32).", DefaultValueFactory = _ => 12 };
@@ -31,7 +32,7 @@ internal static class NodeCommand
         var requireClientCert = new Option<bool>("--require-client-cert") { Description = "After activation, refuse clients without a certificate that chains to PO.crt." };
         var command = new Command("node", "Run a CloudHSM node (gRPC over TLS) in the foreground.")
         {
-            data, listen, allowPublic, unsealStdin, unsealEnv, maxUsers, maxKeys, lockout, minPassword, challengeLifetime, idle, requireClientCert,
+            data, listen, allowPublic, unsealStdin, unsealEnv, maxUsers, maxKeys, nonFips, lockout, minPassword, challengeLifetime, idle, requireClientCert,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -49,6 +50,7 @@ internal static class NodeCommand
                     {
                         MaxUsers = parse.GetValue(maxUsers),
                         MaxKeys = parse.GetValue(maxKeys),
+                        AllowNonApprovedMechanisms = parse.GetValue(nonFips),
                         LockoutThreshold = parse.GetValue(lockout),
                         MinPasswordLength = parse.GetValue(minPassword),
                         ChallengeLifetimeSeconds = parse.GetValue(challengeLifetime),
