@@ -51,12 +51,7 @@ public static partial class PartitionStateMachine
     private static void SetKeyAttribute(SetKeyAttribute c, PartitionRecord partition, IPartitionWriter state)
     {
         Permissions.Require(c.Actor, partition, Operation.ManageKeyTrust);
-        // A CO sees every key (to mark it TRUSTED); a CU only the keys it owns or was shared.
-        var key = state.FindKey(c.Handle);
-        if (key is null || (c.Actor.Type == UserType.CU && !key.IsVisibleTo(c.Actor.Name)))
-        {
-            throw KeyNotFound(c.Handle);
-        }
+        var key = state.RequireReachableKey(c.Actor, c.Handle);
         var restrictions = state.FindUser(c.Actor.Name)?.Restrictions ?? UserRestrictions.None;
         var changed = AttributePolicy.Change(key.Attributes, c.Attribute, c.Value, c.Actor, key.Owner == c.Actor.Name, restrictions);
         state.PutKey(key with { Attributes = changed });
@@ -77,15 +72,11 @@ public static partial class PartitionStateMachine
     /// <summary>A key the actor owns; a key it only uses is refused, one it cannot see is "not found".</summary>
     private static KeyRecord OwnedKey(IPartitionView state, Actor actor, ulong handle, string verb)
     {
-        var key = state.FindKey(handle);
-        if (key is null || !key.IsVisibleTo(actor.Name)) throw KeyNotFound(handle);
+        var key = state.RequireReachableKey(actor, handle);
         if (key.Owner != actor.Name)
         {
             throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, $"Only the key's owner may {verb} it; it is shared with you for use only.");
         }
         return key;
     }
-
-    private static HsmException KeyNotFound(ulong handle) =>
-        new(HsmError.RET_KEY_NOT_FOUND, $"There is no key with handle {handle} that you can use.");
 }

@@ -22,7 +22,7 @@ public static partial class PartitionStateMachine
             Initialize(init, state);
             return;
         }
-        var partition = state.Partition ?? throw new HsmException(HsmError.RET_NOT_ACTIVATED, "The partition is not initialised.");
+        var partition = state.RequirePartition();
         if (partition.Status == PartitionStatus.Zeroized)
         {
             throw new HsmException(HsmError.RET_PARTITION_ZEROIZED, "The partition was zeroized; restart the node to initialise it again.");

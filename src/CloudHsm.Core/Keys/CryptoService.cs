@@ -73,13 +73,8 @@ public sealed class CryptoService(IPartitionView state, DomainKeys keys)
 
     private KeyRecord Usable(LoginContext caller, ulong handle, AttributeId usage, params ObjectClass[] classes)
     {
-        var partition = state.Partition ?? throw new HsmException(HsmError.RET_NOT_ACTIVATED, "The partition is not initialised.");
-        Permissions.Require(caller.Actor, partition, Operation.UseKeys);
-        var key = state.FindKey(handle);
-        if (key is null || !key.IsVisibleTo(caller.Actor.Name))
-        {
-            throw new HsmException(HsmError.RET_KEY_NOT_FOUND, $"There is no key with handle {handle} that you can use.");
-        }
+        Permissions.Require(caller.Actor, state.RequirePartition(), Operation.UseKeys);
+        var key = state.RequireReachableKey(caller.Actor, handle);
         if (!classes.Contains(key.Class))
         {
             throw new HsmException(HsmError.RET_KEY_TYPE_INCONSISTENT, $"A {key.Class} cannot be used for this operation.");

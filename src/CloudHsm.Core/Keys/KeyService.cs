@@ -49,22 +49,15 @@ public sealed class KeyService(IPartitionView state, ICommandLog log, DomainKeys
     /// <summary>The keys a caller may see: a CU its own and shared ones, a CO all (to manage TRUSTED).</summary>
     public IReadOnlyList<KeyRecord> Find(LoginContext caller, KeyQuery query)
     {
-        var partition = state.Partition ?? throw new HsmException(HsmError.RET_NOT_ACTIVATED, "The partition is not initialised.");
-        Permissions.Require(caller.Actor, partition, Operation.ManageKeyTrust);
+        Permissions.Require(caller.Actor, state.RequirePartition(), Operation.ManageKeyTrust);
         var scoped = caller.Actor.Type == UserType.CU ? query with { VisibleTo = caller.Actor.Name } : query;
         return state.FindKeys(scoped with { Limit = Math.Clamp(query.Limit, 1, 10_000) });
     }
 
     public KeyRecord Get(LoginContext caller, ulong handle)
     {
-        var partition = state.Partition ?? throw new HsmException(HsmError.RET_NOT_ACTIVATED, "The partition is not initialised.");
-        Permissions.Require(caller.Actor, partition, Operation.ManageKeyTrust);
-        var key = state.FindKey(handle);
-        if (key is null || (caller.Actor.Type == UserType.CU && !key.IsVisibleTo(caller.Actor.Name)))
-        {
-            throw new HsmException(HsmError.RET_KEY_NOT_FOUND, $"There is no key with handle {handle} that you can use.");
-        }
-        return key;
+        Permissions.Require(caller.Actor, state.RequirePartition(), Operation.ManageKeyTrust);
+        return state.RequireReachableKey(caller.Actor, handle);
     }
 
     /// <summary>getAttribute: a public value, or the secret value of a non-sensitive extractable key (owner only).</summary>
@@ -151,7 +144,6 @@ public sealed class KeyService(IPartitionView state, ICommandLog log, DomainKeys
 
     private void RequireUser(LoginContext caller)
     {
-        var partition = state.Partition ?? throw new HsmException(HsmError.RET_NOT_ACTIVATED, "The partition is not initialised.");
-        Permissions.Require(caller.Actor, partition, Operation.UseKeys);
+        Permissions.Require(caller.Actor, state.RequirePartition(), Operation.UseKeys);
     }
 }

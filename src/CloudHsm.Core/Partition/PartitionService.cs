@@ -24,8 +24,7 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
 
     public SessionRegistry Sessions => sessions;
 
-    private PartitionRecord Partition => state.Partition
-        ?? throw new HsmException(HsmError.RET_NOT_ACTIVATED, "The partition is not initialised.");
+    private PartitionRecord Partition => state.RequirePartition();
 
     /// <summary>Creates the partition (first start, or after zeroize): identity key and PRECO.</summary>
     public async ValueTask InitializeAsync(PartitionPolicy policy, CancellationToken ct = default)

@@ -11,21 +11,7 @@ namespace CloudHsm.Core.Tests.Keys;
 /// <summary>Operations with keys: usage flags, visibility, approval, and results that check out.</summary>
 public sealed class CryptoServiceTests
 {
-    private sealed record World(TestPartition Partition, KeyService Keys, CryptoService Crypto, LoginContext Alice, LoginContext Bob) : IDisposable
-    {
-        public void Dispose() => Partition.Dispose();
-    }
-
-    private static async Task<World> WorldAsync(PartitionPolicy? policy = null)
-    {
-        var (partition, officer) = await TestPartition.ActiveAsync(policy);
-        await partition.CreateUserAsync(officer, UserType.CU, "alice");
-        await partition.CreateUserAsync(officer, UserType.CU, "bob");
-        var alice = await partition.LoginAsync(UserType.CU, "alice", TestPartition.UserPassword);
-        var bob = await partition.LoginAsync(UserType.CU, "bob", TestPartition.UserPassword);
-        return new World(partition, new KeyService(partition.Store, partition.Log, partition.Keys, partition.Clock),
-            new CryptoService(partition.Store, partition.Keys), alice, bob);
-    }
+    private static Task<KeyWorld> WorldAsync(PartitionPolicy? policy = null) => KeyWorld.CreateAsync(policy);
 
     private static HsmError Refusal(Action action) => Assert.Throws<HsmException>(action).Error;
 

@@ -13,21 +13,7 @@ namespace CloudHsm.Core.Tests.Keys;
 /// <summary>Keys through the service and the state machine: generation, ownership, sharing, trust, capacity.</summary>
 public sealed class KeyServiceTests
 {
-    private sealed record World(TestPartition Partition, KeyService Keys, LoginContext Officer, LoginContext Alice, LoginContext Bob) : IDisposable
-    {
-        public void Dispose() => Partition.Dispose();
-    }
-
-    private static async Task<World> WorldAsync(PartitionPolicy? policy = null)
-    {
-        var (partition, officer) = await TestPartition.ActiveAsync(policy);
-        await partition.CreateUserAsync(officer, UserType.CU, "alice");
-        await partition.CreateUserAsync(officer, UserType.CU, "bob");
-        var alice = await partition.LoginAsync(UserType.CU, "alice", TestPartition.UserPassword);
-        var bob = await partition.LoginAsync(UserType.CU, "bob", TestPartition.UserPassword);
-        var keys = new KeyService(partition.Store, partition.Log, partition.Keys, partition.Clock);
-        return new World(partition, keys, officer, alice, bob);
-    }
+    private static Task<KeyWorld> WorldAsync(PartitionPolicy? policy = null) => KeyWorld.CreateAsync(policy);
 
     private static async Task<HsmError> RefusalAsync(Func<Task> action) => (await Assert.ThrowsAsync<HsmException>(action)).Error;
 
