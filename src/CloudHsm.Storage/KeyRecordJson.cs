@@ -6,12 +6,13 @@ namespace CloudHsm.Storage;
 
 /// <summary>The stored (then sealed) form of a key record.</summary>
 internal sealed record KeyRecordDocument(ulong Handle, string Owner, string[] Shares, KeyAttributeDocument[] Attributes,
-    byte[] SealedMaterial, DateTimeOffset CreatedAt)
+    byte[] SealedMaterial, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt = null, ulong? Partner = null,
+    DateTimeOffset? RetiredAt = null, ulong? Successor = null)
 {
     public static byte[] Serialize(KeyRecord key) => JsonSerializer.SerializeToUtf8Bytes(new KeyRecordDocument(
         key.Handle, key.Owner, [.. key.Shares],
         [.. key.Attributes.Values.Select(kv => new KeyAttributeDocument((long)kv.Key, kv.Value))],
-        key.SealedMaterial, key.CreatedAt), StorageJsonContext.Default.KeyRecordDocument);
+        key.SealedMaterial, key.CreatedAt, key.LastUsedAt, key.Partner, key.RetiredAt, key.Successor), StorageJsonContext.Default.KeyRecordDocument);
 
     public static KeyRecord Deserialize(ReadOnlySpan<byte> json)
     {
@@ -26,6 +27,10 @@ internal sealed record KeyRecordDocument(ulong Handle, string Owner, string[] Sh
             Attributes = new AttributeSet(attributes),
             SealedMaterial = d.SealedMaterial,
             CreatedAt = d.CreatedAt,
+            LastUsedAt = d.LastUsedAt,
+            Partner = d.Partner,
+            RetiredAt = d.RetiredAt,
+            Successor = d.Successor,
         };
     }
 }

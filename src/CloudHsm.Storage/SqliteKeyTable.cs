@@ -22,10 +22,12 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             CREATE TABLE IF NOT EXISTS keys (handle INTEGER PRIMARY KEY, class INTEGER NOT NULL, key_type INTEGER NOT NULL,
-                label_tag TEXT NOT NULL, id_tag TEXT NOT NULL, owner_tag TEXT NOT NULL, blob BLOB NOT NULL);
+                label_tag TEXT NOT NULL, id_tag TEXT NOT NULL, owner_tag TEXT NOT NULL, kcv_tag TEXT NOT NULL,
+                active_at INTEGER NOT NULL, blob BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS keys_label ON keys (label_tag, handle);
             CREATE INDEX IF NOT EXISTS keys_id ON keys (id_tag, handle);
             CREATE INDEX IF NOT EXISTS keys_owner ON keys (owner_tag, handle);
+            CREATE INDEX IF NOT EXISTS keys_kcv ON keys (kcv_tag, handle);
             CREATE TABLE IF NOT EXISTS key_shares (handle INTEGER NOT NULL, user_tag TEXT NOT NULL, PRIMARY KEY (handle, user_tag)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS key_shares_user ON key_shares (user_tag, handle);
             """;
@@ -48,9 +50,9 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
             CryptographicOperations.ZeroMemory(json);
         }
         Delete(tx, key.Handle);
-        Execute(tx, "INSERT INTO keys (handle, class, key_type, label_tag, id_tag, owner_tag, blob) VALUES ($h, $c, $t, $l, $i, $o, $b);",
+        Execute(tx, "INSERT INTO keys (handle, class, key_type, label_tag, id_tag, owner_tag, kcv_tag, active_at, blob) VALUES ($h, $c, $t, $l, $i, $o, $k, $a, $b);",
             ("$h", (long)key.Handle), ("$c", (long)key.Class), ("$t", (long)key.KeyType), ("$l", LabelTag(key.Label)),
-            ("$i", IdTag(key.Id)), ("$o", UserTag(key.Owner)), ("$b", blob));
+            ("$i", IdTag(key.Id)), ("$o", UserTag(key.Owner)), ("$k", KcvTag(key.Kcv)), ("$a", key.LastActivity.ToUnixTimeSeconds()), ("$b", blob));
         foreach (var user in key.Shares.Distinct())
         {
             Execute(tx, "INSERT INTO key_shares (handle, user_tag) VALUES ($h, $u);", ("$h", (long)key.Handle), ("$u", UserTag(user)));
@@ -84,22 +86,9 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
 
     public List<KeyRecord> Query(KeyQuery query, int limit)
     {
-        var sql = new StringBuilder("SELECT k.handle, k.blob FROM keys k WHERE k.handle > $after");
         using var cmd = connection.CreateCommand();
-        cmd.Parameters.AddWithValue("$after", (long)query.AfterHandle);
-        if (query.Class is { } c) { sql.Append(" AND k.class = $c"); cmd.Parameters.AddWithValue("$c", (long)c); }
-        if (query.KeyType is { } t) { sql.Append(" AND k.key_type = $t"); cmd.Parameters.AddWithValue("$t", (long)t); }
-        if (query.Label is { } l) { sql.Append(" AND k.label_tag = $l"); cmd.Parameters.AddWithValue("$l", LabelTag(l)); }
-        if (query.Id is { } i) { sql.Append(" AND k.id_tag = $i"); cmd.Parameters.AddWithValue("$i", IdTag(i)); }
-        if (query.Owner is { } o) { sql.Append(" AND k.owner_tag = $o"); cmd.Parameters.AddWithValue("$o", UserTag(o)); }
-        if (query.VisibleTo is { } v)
-        {
-            sql.Append(" AND (k.owner_tag = $v OR EXISTS (SELECT 1 FROM key_shares s WHERE s.handle = k.handle AND s.user_tag = $v))");
-            cmd.Parameters.AddWithValue("$v", UserTag(v));
-        }
-        sql.Append(" ORDER BY k.handle LIMIT $n;");
+        cmd.CommandText = "SELECT k.handle, k.blob FROM keys k WHERE " + Where(cmd, query) + " ORDER BY k.handle LIMIT $n;";
         cmd.Parameters.AddWithValue("$n", limit);
-        cmd.CommandText = sql.ToString();
         var result = new List<KeyRecord>();
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
@@ -108,6 +97,33 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
             if (query.Matches(key)) result.Add(key);
         }
         return result;
+    }
+
+    /// <summary>How many rows the query's indexed columns select (no record is opened).</summary>
+    public int Count(KeyQuery query)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM keys k WHERE " + Where(cmd, query with { AfterHandle = 0 }) + ";";
+        return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private string Where(SqliteCommand cmd, KeyQuery query)
+    {
+        var sql = new StringBuilder("k.handle > $after");
+        cmd.Parameters.AddWithValue("$after", (long)query.AfterHandle);
+        if (query.Class is { } c) { sql.Append(" AND k.class = $c"); cmd.Parameters.AddWithValue("$c", (long)c); }
+        if (query.KeyType is { } t) { sql.Append(" AND k.key_type = $t"); cmd.Parameters.AddWithValue("$t", (long)t); }
+        if (query.Label is { } l) { sql.Append(" AND k.label_tag = $l"); cmd.Parameters.AddWithValue("$l", LabelTag(l)); }
+        if (query.Id is { } i) { sql.Append(" AND k.id_tag = $i"); cmd.Parameters.AddWithValue("$i", IdTag(i)); }
+        if (query.Kcv is { } k) { sql.Append(" AND k.kcv_tag = $k"); cmd.Parameters.AddWithValue("$k", KcvTag(k)); }
+        if (query.UnusedSince is { } u) { sql.Append(" AND k.active_at < $u"); cmd.Parameters.AddWithValue("$u", u.ToUnixTimeSeconds()); }
+        if (query.Owner is { } o) { sql.Append(" AND k.owner_tag = $o"); cmd.Parameters.AddWithValue("$o", UserTag(o)); }
+        if (query.VisibleTo is { } v)
+        {
+            sql.Append(" AND (k.owner_tag = $v OR EXISTS (SELECT 1 FROM key_shares s WHERE s.handle = k.handle AND s.user_tag = $v))");
+            cmd.Parameters.AddWithValue("$v", UserTag(v));
+        }
+        return sql.ToString();
     }
 
     public int Count()
@@ -147,6 +163,8 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
     private string LabelTag(string label) => keys.RecordIds.Pseudonym("label/" + label);
 
     private string IdTag(byte[] id) => keys.RecordIds.Pseudonym("id/" + Convert.ToHexString(id));
+
+    private string KcvTag(byte[] kcv) => keys.RecordIds.Pseudonym("kcv/" + Convert.ToHexString(kcv));
 
     private string UserTag(string user) => keys.RecordIds.Pseudonym("user/" + user);
 

@@ -104,6 +104,11 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
 
     public int KeyCount => Volatile.Read(ref _keyCount);
 
+    public int CountKeys(KeyQuery query)
+    {
+        lock (_dbLock) return _keyTable.Count(query);
+    }
+
     private List<KeyRecord> QueryKeys(KeyQuery query, int limit)
     {
         lock (_dbLock) return _keyTable.Query(query, limit);

@@ -11,8 +11,14 @@ public sealed record NewKey(ulong Handle, AttributeSet Attributes, byte[] Sealed
     public override int GetHashCode() => HashCode.Combine(Handle, SealedMaterial.Length);
 }
 
-/// <summary>Creates one key, or a key pair (private and public), owned by the actor (a CU).</summary>
-public sealed record CreateKeys(Actor Actor, NewKey[] Keys) : PartitionCommand, IActorCommand;
+/// <summary>
+/// Creates one key, or a key pair (private and public), owned by the actor (a CU). <see cref="Shares"/>
+/// is set only when a masked object brings its shares back.
+/// </summary>
+public sealed record CreateKeys(Actor Actor, NewKey[] Keys) : PartitionCommand, IActorCommand
+{
+    public string[]? Shares { get; init; }
+}
 
 public sealed record DeleteKey(Actor Actor, ulong Handle) : PartitionCommand, IActorCommand;
 
@@ -21,3 +27,15 @@ public sealed record SetKeyAttribute(Actor Actor, ulong Handle, AttributeId Attr
 
 /// <summary>shareKey: the owner lets another CU use the key (Share = true), or takes that back.</summary>
 public sealed record ShareKey(Actor Actor, ulong Handle, string User, bool Share) : PartitionCommand, IActorCommand;
+
+/// <summary>
+/// key rotate: makes successors (one key, or a pair for a pair) and retires the predecessor (and its
+/// partner) so that it may only decrypt, verify and unwrap.
+/// </summary>
+public sealed record RotateKey(Actor Actor, ulong Handle, NewKey[] Successors) : PartitionCommand, IActorCommand;
+
+/// <summary>key retire: the key (and its partner) may from now on only decrypt, verify and unwrap.</summary>
+public sealed record RetireKey(Actor Actor, ulong Handle) : PartitionCommand, IActorCommand;
+
+/// <summary>The node saw these token keys used (at most hourly per key): the last-used report.</summary>
+public sealed record RecordKeyUse(ulong[] Handles) : PartitionCommand;

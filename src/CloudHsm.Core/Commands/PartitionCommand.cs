@@ -27,6 +27,9 @@ namespace CloudHsm.Core.Commands;
 [JsonDerivedType(typeof(DeleteKey), "deleteKey")]
 [JsonDerivedType(typeof(SetKeyAttribute), "setAttribute")]
 [JsonDerivedType(typeof(ShareKey), "shareKey")]
+[JsonDerivedType(typeof(RotateKey), "rotateKey")]
+[JsonDerivedType(typeof(RetireKey), "retireKey")]
+[JsonDerivedType(typeof(RecordKeyUse), "recordKeyUse")]
 public abstract record PartitionCommand
 {
     /// <summary>When the command was made (node clock); apply uses this, never the clock.</summary>

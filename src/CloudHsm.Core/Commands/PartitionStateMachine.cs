@@ -46,6 +46,9 @@ public static partial class PartitionStateMachine
             case DeleteKey c: DeleteKey(c, partition, state); break;
             case SetKeyAttribute c: SetKeyAttribute(c, partition, state); break;
             case ShareKey c: ShareKey(c, partition, state); break;
+            case RotateKey c: RotateKey(c, partition, state); break;
+            case RetireKey c: RetireKey(c, partition, state); break;
+            case RecordKeyUse c: RecordKeyUse(c, state); break;
             default: throw new HsmException(HsmError.RET_INVALID_INPUT, "Unknown command.");
         }
         var after = state.Partition!;

@@ -63,6 +63,13 @@ public enum HsmError
     // sessions
     RET_SESSION_LIMIT_REACHED,
     RET_SESSION_NOT_FOUND,
+
+    // key transfer and life cycle (added after the first release of the list: new names go last)
+    RET_KEY_UNEXTRACTABLE,
+    RET_WRAPPING_KEY_NOT_TRUSTED,
+    RET_WRAPPED_KEY_INVALID,
+    RET_MASKED_OBJECT_INVALID,
+    RET_KEY_RETIRED,
 }
 
 /// <summary>Whether an error is the client's input, its authorisation, or the node's state.</summary>
@@ -78,13 +85,15 @@ public static class HsmErrors
             or HsmError.RET_CONFIRMATION_REQUIRED or HsmError.RET_ATTRIBUTE_TYPE_INVALID
             or HsmError.RET_ATTRIBUTE_VALUE_INVALID or HsmError.RET_KEY_SIZE_RANGE or HsmError.RET_MECHANISM_INVALID
             or HsmError.RET_MECHANISM_PARAM_INVALID or HsmError.RET_KEY_TYPE_INCONSISTENT or HsmError.RET_DATA_LEN_RANGE
-            or HsmError.RET_CURVE_NOT_SUPPORTED or HsmError.RET_ENCRYPTED_DATA_INVALID => HsmErrorKind.InvalidArgument,
+            or HsmError.RET_CURVE_NOT_SUPPORTED or HsmError.RET_ENCRYPTED_DATA_INVALID
+            or HsmError.RET_WRAPPED_KEY_INVALID or HsmError.RET_MASKED_OBJECT_INVALID => HsmErrorKind.InvalidArgument,
         HsmError.RET_USER_LOGIN_FAILURE or HsmError.RET_USER_NOT_LOGGED_IN or HsmError.RET_SESSION_NOT_FOUND
             or HsmError.RET_SIGNATURE_INVALID or HsmError.RET_CHALLENGE_INVALID
             or HsmError.RET_CHALLENGE_EXPIRED => HsmErrorKind.Unauthenticated,
         HsmError.RET_OPERATION_NOT_PERMITTED or HsmError.RET_USER_LOCKED
             or HsmError.RET_CO_ACCESS_DISABLED or HsmError.RET_CLIENT_CERTIFICATE_REQUIRED
-            or HsmError.RET_ATTRIBUTE_READ_ONLY or HsmError.RET_ATTRIBUTE_SENSITIVE or HsmError.RET_KEY_FUNCTION_NOT_PERMITTED => HsmErrorKind.PermissionDenied,
+            or HsmError.RET_ATTRIBUTE_READ_ONLY or HsmError.RET_ATTRIBUTE_SENSITIVE or HsmError.RET_KEY_FUNCTION_NOT_PERMITTED
+            or HsmError.RET_KEY_UNEXTRACTABLE or HsmError.RET_WRAPPING_KEY_NOT_TRUSTED or HsmError.RET_KEY_RETIRED => HsmErrorKind.PermissionDenied,
         HsmError.RET_USER_NOT_FOUND or HsmError.RET_CERT_NOT_FOUND or HsmError.RET_KEY_NOT_FOUND => HsmErrorKind.NotFound,
         HsmError.RET_USER_ALREADY_EXISTS or HsmError.RET_CERT_ALREADY_STORED => HsmErrorKind.AlreadyExists,
         HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED or HsmError.RET_CHALLENGE_LIMIT_REACHED or HsmError.RET_OBJECT_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,

@@ -17,13 +17,15 @@ public static class AttributePolicy
         Generated,
         /// <summary>Unwrapped or imported from outside: never "always sensitive" or "never extractable".</summary>
         Imported,
+        /// <summary>Derived from a base key: the history attributes carry the base key's history on.</summary>
+        Derived,
     }
 
     /// <summary>
     /// Checks a template for a new key and returns its full attribute set: defaults filled in,
     /// node-computed attributes set. Throws the specific refusal for the first bad attribute.
     /// </summary>
-    public static AttributeSet ForNewKey(ObjectClass objectClass, KeyType keyType, AttributeSet template, Origin origin)
+    public static AttributeSet ForNewKey(ObjectClass objectClass, KeyType keyType, AttributeSet template, Origin origin, AttributeSet? baseKey = null)
     {
         var possible = KeyUsages.Possible(objectClass, keyType);
         foreach (var (id, value) in template.Values)
@@ -55,7 +57,9 @@ public static class AttributePolicy
         var set = template
             .With(AttributeId.Class, (ulong)objectClass)
             .With(AttributeId.KeyType, (ulong)keyType);
-        set = Default(set, AttributeId.Token, false);
+        // The API makes token (persistent) keys unless TOKEN = 0 is asked; the PKCS#11 module applies
+        // PKCS#11's own default (session object) by always sending TOKEN.
+        set = Default(set, AttributeId.Token, true);
         set = Default(set, AttributeId.Private, isSecret);
         set = Default(set, AttributeId.Modifiable, true);
         set = Default(set, AttributeId.Destroyable, true);
@@ -72,10 +76,11 @@ public static class AttributePolicy
             set = Default(set, AttributeId.Sensitive, true);
             set = Default(set, AttributeId.Extractable, true);
             var generated = origin == Origin.Generated;
+            var history = origin == Origin.Derived && baseKey is not null;
             set = set
                 .With(AttributeId.Local, generated)
-                .With(AttributeId.AlwaysSensitive, generated && set.IsTrue(AttributeId.Sensitive))
-                .With(AttributeId.NeverExtractable, generated && !set.IsTrue(AttributeId.Extractable));
+                .With(AttributeId.AlwaysSensitive, (generated || (history && baseKey!.IsTrue(AttributeId.AlwaysSensitive))) && set.IsTrue(AttributeId.Sensitive))
+                .With(AttributeId.NeverExtractable, (generated || (history && baseKey!.IsTrue(AttributeId.NeverExtractable))) && !set.IsTrue(AttributeId.Extractable));
         }
         else
         {

@@ -24,16 +24,12 @@ public static class KeyGeneration
             case KeyType.Aes when lengthBytes is 16 or 24 or 32:
             {
                 var value = RandomNumberGenerator.GetBytes(lengthBytes);
-                using var aes = Aes.Create();
-                aes.Key = value;
-                var kcv = aes.EncryptEcb(new byte[16], PaddingMode.None).AsSpan(0, 3).ToArray();
-                return new GeneratedKey(value, Computed(lengthBytes, MechanismId.AesKeyGen, kcv));
+                return new GeneratedKey(value, SecretAttributes(type, value).With(AttributeId.KeyGenMechanism, (ulong)MechanismId.AesKeyGen));
             }
             case KeyType.GenericSecret when lengthBytes is >= 8 and <= 800:
             {
                 var value = RandomNumberGenerator.GetBytes(lengthBytes);
-                var kcv = SHA1.HashData(value).AsSpan(0, 3).ToArray();
-                return new GeneratedKey(value, Computed(lengthBytes, MechanismId.GenericSecretKeyGen, kcv));
+                return new GeneratedKey(value, SecretAttributes(type, value).With(AttributeId.KeyGenMechanism, (ulong)MechanismId.GenericSecretKeyGen));
             }
             case KeyType.Aes:
                 throw new HsmException(HsmError.RET_KEY_SIZE_RANGE, "An AES key is 16, 24 or 32 bytes.");
@@ -56,12 +52,7 @@ public static class KeyGeneration
             throw new HsmException(HsmError.RET_ATTRIBUTE_VALUE_INVALID, "The public exponent must be 65537.");
         }
         using var rsa = System.Security.Cryptography.RSA.Create(bits);
-        var parameters = rsa.ExportParameters(false);
-        var common = AttributeSet.Empty
-            .With(AttributeId.Modulus, parameters.Modulus!)
-            .With(AttributeId.PublicExponent, parameters.Exponent!)
-            .With(AttributeId.ModulusBits, (ulong)bits)
-            .With(AttributeId.KeyGenMechanism, (ulong)MechanismId.RsaPkcsKeyPairGen);
+        var common = RsaAttributes(rsa).With(AttributeId.KeyGenMechanism, (ulong)MechanismId.RsaPkcsKeyPairGen);
         return (new GeneratedKey(rsa.ExportPkcs8PrivateKey(), common), new GeneratedKey(rsa.ExportSubjectPublicKeyInfo(), common));
     }
 
@@ -73,15 +64,7 @@ public static class KeyGeneration
             throw new HsmException(HsmError.RET_ATTRIBUTE_VALUE_INVALID, $"Curve {curveOid} is not supported (P-256, P-384, P-521, secp256k1).");
         }
         using var ec = ECDsa.Create(ECCurve.CreateFromValue(curveOid));
-        var point = ec.ExportParameters(false).Q;
-        var uncompressed = new byte[1 + point.X!.Length + point.Y!.Length];
-        uncompressed[0] = 0x04;
-        point.X.CopyTo(uncompressed, 1);
-        point.Y.CopyTo(uncompressed, 1 + point.X.Length);
-        var common = AttributeSet.Empty
-            .With(AttributeId.EcParams, DerOid(curveOid))
-            .With(AttributeId.EcPoint, DerOctetString(uncompressed))
-            .With(AttributeId.KeyGenMechanism, (ulong)MechanismId.EcKeyPairGen);
+        var common = EcAttributes(curveOid, ec.ExportParameters(false).Q).With(AttributeId.KeyGenMechanism, (ulong)MechanismId.EcKeyPairGen);
         return (new GeneratedKey(ec.ExportPkcs8PrivateKey(), common), new GeneratedKey(ec.ExportSubjectPublicKeyInfo(), common));
     }
 
@@ -89,17 +72,49 @@ public static class KeyGeneration
     public static (GeneratedKey Private, GeneratedKey Public) Ed25519Pair()
     {
         var (privateKey, publicKey) = Mechanisms.Ed25519.GenerateKeyPair();
-        var common = AttributeSet.Empty
-            .With(AttributeId.EcParams, DerOid(Ed25519Oid))
-            .With(AttributeId.EcPoint, DerOctetString(publicKey))
-            .With(AttributeId.KeyGenMechanism, (ulong)MechanismId.EcEdwardsKeyPairGen);
+        var common = Ed25519Attributes(publicKey).With(AttributeId.KeyGenMechanism, (ulong)MechanismId.EcEdwardsKeyPairGen);
         return (new GeneratedKey(privateKey, common), new GeneratedKey(publicKey, common));
     }
 
-    private static AttributeSet Computed(int length, MechanismId mechanism, byte[] kcv) => AttributeSet.Empty
-        .With(AttributeId.ValueLen, (ulong)length)
-        .With(AttributeId.KeyGenMechanism, (ulong)mechanism)
-        .With(AttributeId.Kcv, kcv);
+    /// <summary>VALUE_LEN and KCV of a secret key (AES: first 3 bytes of E(0); generic secret: of SHA-1).</summary>
+    public static AttributeSet SecretAttributes(KeyType type, ReadOnlySpan<byte> value)
+    {
+        byte[] kcv;
+        if (type == KeyType.Aes)
+        {
+            using var aes = Aes.Create();
+            aes.Key = value.ToArray();
+            kcv = aes.EncryptEcb(new byte[16], PaddingMode.None).AsSpan(0, 3).ToArray();
+        }
+        else
+        {
+            kcv = SHA1.HashData(value).AsSpan(0, 3).ToArray();
+        }
+        return AttributeSet.Empty.With(AttributeId.ValueLen, (ulong)value.Length).With(AttributeId.Kcv, kcv);
+    }
+
+    /// <summary>MODULUS, PUBLIC_EXPONENT, MODULUS_BITS of an RSA key.</summary>
+    public static AttributeSet RsaAttributes(RSA rsa)
+    {
+        var parameters = rsa.ExportParameters(false);
+        return AttributeSet.Empty
+            .With(AttributeId.Modulus, parameters.Modulus!)
+            .With(AttributeId.PublicExponent, parameters.Exponent!)
+            .With(AttributeId.ModulusBits, (ulong)rsa.KeySize);
+    }
+
+    /// <summary>EC_PARAMS (named curve) and EC_POINT (DER OCTET STRING of the uncompressed point).</summary>
+    public static AttributeSet EcAttributes(string curveOid, ECPoint point)
+    {
+        var uncompressed = new byte[1 + point.X!.Length + point.Y!.Length];
+        uncompressed[0] = 0x04;
+        point.X.CopyTo(uncompressed, 1);
+        point.Y.CopyTo(uncompressed, 1 + point.X.Length);
+        return AttributeSet.Empty.With(AttributeId.EcParams, DerOid(curveOid)).With(AttributeId.EcPoint, DerOctetString(uncompressed));
+    }
+
+    public static AttributeSet Ed25519Attributes(byte[] publicKey) =>
+        AttributeSet.Empty.With(AttributeId.EcParams, DerOid(Ed25519Oid)).With(AttributeId.EcPoint, DerOctetString(publicKey));
 
     private static byte[] DerOid(string oid)
     {

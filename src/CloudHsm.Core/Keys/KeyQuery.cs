@@ -10,6 +10,10 @@ public sealed record KeyQuery
     public KeyType? KeyType { get; init; }
     public string? Label { get; init; }
     public byte[]? Id { get; init; }
+    /// <summary>The key check value (3 bytes), as findKey -kcv gives it.</summary>
+    public byte[]? Kcv { get; init; }
+    /// <summary>Only keys not used (nor made) since this time: the stale-key report.</summary>
+    public DateTimeOffset? UnusedSince { get; init; }
     /// <summary>Only keys this user owns or was shared.</summary>
     public string? VisibleTo { get; init; }
     /// <summary>Only keys this user owns.</summary>
@@ -23,6 +27,8 @@ public sealed record KeyQuery
         && (KeyType is null || key.KeyType == KeyType)
         && (Label is null || key.Label == Label)
         && (Id is null || key.Id.AsSpan().SequenceEqual(Id))
+        && (Kcv is null || key.Kcv.AsSpan().SequenceEqual(Kcv))
+        && (UnusedSince is null || key.LastActivity < UnusedSince)
         && (VisibleTo is null || key.IsVisibleTo(VisibleTo))
         && (Owner is null || key.Owner == Owner);
 }

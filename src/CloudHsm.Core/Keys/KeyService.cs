@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using CloudHsm.Core.Commands;
 using CloudHsm.Core.Errors;
 using CloudHsm.Core.Partition;
-using CloudHsm.Core.Sealing;
 using CloudHsm.Core.Sessions;
 using CloudHsm.Core.Users;
 
@@ -10,19 +9,17 @@ namespace CloudHsm.Core.Keys;
 
 /// <summary>
 /// Key operations as a caller sees them: generation (material made and sealed here, before the
-/// command), find, attributes, delete, share. Every rule is checked by <see cref="AttributePolicy"/>
-/// and the state machine; reads check visibility here.
+/// command), find, attributes, delete, share, public-key import and export, rotation. Every rule is
+/// checked by <see cref="AttributePolicy"/>, <see cref="KeyObjects"/> and the state machine.
 /// </summary>
-public sealed class KeyService(IPartitionView state, ICommandLog log, DomainKeys keys, TimeProvider clock)
+public sealed class KeyService(KeyObjects objects)
 {
-    private const int HandleAttempts = 8;
-
     public async ValueTask<ulong> GenerateSymmetricAsync(LoginContext caller, KeyType type, int lengthBytes, AttributeSet template, CancellationToken ct = default)
     {
-        RequireUser(caller);
+        objects.RequireUser(caller);
         var attributes = AttributePolicy.ForNewKey(ObjectClass.SecretKey, type, template, AttributePolicy.Origin.Generated);
         var generated = KeyGeneration.Symmetric(type, lengthBytes);
-        var handles = await CreateAsync(caller, [(Merge(attributes, generated.Computed), generated.Material)], ct);
+        var handles = await objects.CreateAsync(caller, [(Merge(attributes, generated.Computed), generated.Material)], ct: ct);
         return handles[0];
     }
 
@@ -30,54 +27,43 @@ public sealed class KeyService(IPartitionView state, ICommandLog log, DomainKeys
     public async ValueTask<(ulong Private, ulong Public)> GenerateKeyPairAsync(LoginContext caller, KeyType type, string parameter,
         AttributeSet privateTemplate, AttributeSet publicTemplate, CancellationToken ct = default)
     {
-        RequireUser(caller);
+        objects.RequireUser(caller);
         var privateAttributes = AttributePolicy.ForNewKey(ObjectClass.PrivateKey, type, privateTemplate, AttributePolicy.Origin.Generated);
         var publicAttributes = AttributePolicy.ForNewKey(ObjectClass.PublicKey, type, publicTemplate, AttributePolicy.Origin.Generated);
-        var (privateKey, publicKey) = type switch
-        {
-            KeyType.Rsa when int.TryParse(parameter, out var bits) => KeyGeneration.Rsa(bits),
-            KeyType.Ec => KeyGeneration.Ec(parameter),
-            KeyType.EcEdwards => KeyGeneration.Ed25519Pair(),
-            _ => throw new HsmException(HsmError.RET_INVALID_INPUT, $"Cannot make a {type} key pair with '{parameter}'."),
-        };
-        var handles = await CreateAsync(caller, [
+        var (privateKey, publicKey) = GeneratePair(type, parameter);
+        var handles = await objects.CreateAsync(caller, [
             (Merge(privateAttributes, privateKey.Computed), privateKey.Material),
-            (Merge(publicAttributes, publicKey.Computed), publicKey.Material)], ct);
+            (Merge(publicAttributes, publicKey.Computed), publicKey.Material)], ct: ct);
         return (handles[0], handles[1]);
     }
 
-    /// <summary>The keys a caller may see: a CU its own and shared ones, a CO all (to manage TRUSTED).</summary>
-    public IReadOnlyList<KeyRecord> Find(LoginContext caller, KeyQuery query)
-    {
-        Permissions.Require(caller.Actor, state.RequirePartition(), Operation.ManageKeyTrust);
-        var scoped = caller.Actor.Type == UserType.CU ? query with { VisibleTo = caller.Actor.Name } : query;
-        return state.FindKeys(scoped with { Limit = Math.Clamp(query.Limit, 1, 10_000) });
-    }
+    /// <summary>The keys a caller may see: a CU its own, shared and session ones, a CO all token keys (to manage TRUSTED).</summary>
+    public IReadOnlyList<KeyRecord> Find(LoginContext caller, KeyQuery query) => objects.Find(caller, query);
 
     public KeyRecord Get(LoginContext caller, ulong handle)
     {
-        Permissions.Require(caller.Actor, state.RequirePartition(), Operation.ManageKeyTrust);
-        return state.RequireReachableKey(caller.Actor, handle);
+        Permissions.Require(caller.Actor, objects.State.RequirePartition(), Operation.ManageKeyTrust);
+        return objects.Reachable(caller, handle);
     }
 
     /// <summary>getAttribute: a public value, or the secret value of a non-sensitive extractable key (owner only).</summary>
     public byte[] GetAttribute(LoginContext caller, ulong handle, AttributeId id)
     {
         var key = Get(caller, handle);
-        if (id != AttributeId.Value || key.Class == ObjectClass.PublicKey) return AttributePolicy.Read(key.Attributes, id);
+        if (id != AttributeId.Value || key.Class == ObjectClass.PublicKey)
+        {
+            return id == AttributeId.Value ? objects.WithMaterial(key, m => KeyMaterialCodec.SubjectPublicKeyInfo(key, m)) : AttributePolicy.Read(key.Attributes, id);
+        }
         AttributePolicy.Read(key.Attributes.With(AttributeId.Value, []), id); // throws for a sensitive or non-extractable key
         if (key.Owner != caller.Actor.Name)
         {
             throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "Only the key's owner may read its value.");
         }
-        if (state.FindUser(caller.Actor.Name) is { } user && user.Restrictions.HasFlag(UserRestrictions.NoExport))
-        {
-            throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "A CO has forbidden this user to export keys (setUserAttributes).");
-        }
-        return keys.Secrets.Unseal(key.SealedMaterial, SealPurpose.KeyMaterial);
+        objects.RequireNotRestricted(caller, UserRestrictions.NoExport, "export keys");
+        return objects.WithMaterial(key, m => m.ToArray());
     }
 
-    /// <summary>exportPubKey: the public key object as a PEM SubjectPublicKeyInfo.</summary>
+    /// <summary>exportPubKey: a public key object as a PEM SubjectPublicKeyInfo.</summary>
     public string ExportPublicKey(LoginContext caller, ulong handle)
     {
         var key = Get(caller, handle);
@@ -85,65 +71,134 @@ public sealed class KeyService(IPartitionView state, ICommandLog log, DomainKeys
         {
             throw new HsmException(HsmError.RET_KEY_TYPE_INCONSISTENT, "Only a public key object is exported this way; private keys leave only wrapped.");
         }
-        var material = keys.Secrets.Unseal(key.SealedMaterial, SealPurpose.KeyMaterial);
-        // Ed25519 public keys are stored raw: give them their SubjectPublicKeyInfo (RFC 8410).
-        var spki = key.KeyType == KeyType.EcEdwards ? [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00, .. material] : material;
-        return PemEncoding.WriteString("PUBLIC KEY", spki);
+        return PemEncoding.WriteString("PUBLIC KEY", objects.WithMaterial(key, m => KeyMaterialCodec.SubjectPublicKeyInfo(key, m)));
+    }
+
+    /// <summary>importPubKey: a public key (PEM or DER SubjectPublicKeyInfo) becomes a public key object the caller owns.</summary>
+    public async ValueTask<ulong> ImportPublicKeyAsync(LoginContext caller, ReadOnlyMemory<byte> publicKey, AttributeSet template, CancellationToken ct = default)
+    {
+        objects.RequireUser(caller);
+        var parsed = KeyMaterialCodec.ParsePublic(publicKey.Span);
+        var attributes = AttributePolicy.ForNewKey(ObjectClass.PublicKey, parsed.Type, template, AttributePolicy.Origin.Imported);
+        var handles = await objects.CreateAsync(caller, [(Merge(attributes, parsed.Computed), parsed.Material)], ct: ct);
+        return handles[0];
     }
 
     public ValueTask SetAttributeAsync(LoginContext caller, ulong handle, AttributeId id, byte[] value, CancellationToken ct = default) =>
-        log.SubmitAsync(new SetKeyAttribute(caller.Actor, handle, id, value) { At = clock.GetUtcNow() }, ct);
+        objects.SetAttributeAsync(caller, handle, id, value, ct);
 
     public ValueTask DeleteAsync(LoginContext caller, ulong handle, CancellationToken ct = default) =>
-        log.SubmitAsync(new DeleteKey(caller.Actor, handle) { At = clock.GetUtcNow() }, ct);
+        objects.DeleteAsync(caller, handle, ct);
 
-    public ValueTask ShareAsync(LoginContext caller, ulong handle, string user, bool share, CancellationToken ct = default) =>
-        log.SubmitAsync(new ShareKey(caller.Actor, handle, UserNames.Validate(user), share) { At = clock.GetUtcNow() }, ct);
-
-    private async ValueTask<ulong[]> CreateAsync(LoginContext caller, (AttributeSet Attributes, byte[] Material)[] newKeys, CancellationToken ct)
+    public ValueTask ShareAsync(LoginContext caller, ulong handle, string user, bool share, CancellationToken ct = default)
     {
+        if (objects.SessionKeys.Find(caller, handle) is not null)
+        {
+            throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "A session key belongs to its session and is never shared; make it a token key first.");
+        }
+        return objects.SubmitAsync(new ShareKey(caller.Actor, handle, UserNames.Validate(user), share) { At = objects.Clock.GetUtcNow() }, ct);
+    }
+
+    /// <summary>
+    /// key rotate: a successor with the same label, ID, type, size and policy (usage flags,
+    /// SENSITIVE, EXTRACTABLE, WRAP_WITH_TRUSTED...; TRUSTED must be given again by a CO), made in
+    /// the same command that retires the predecessor. For a pair, both halves. Returns the new
+    /// handle of the key given (and of its partner, if any).
+    /// </summary>
+    public async ValueTask<(ulong Successor, ulong? Partner)> RotateAsync(LoginContext caller, ulong handle, CancellationToken ct = default)
+    {
+        var key = objects.Owned(caller, handle, "rotate");
+        if (!key.IsToken) throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "Session keys are not rotated; make a new one.");
+        if (key.RetiredAt is not null) throw new HsmException(HsmError.RET_KEY_RETIRED, "The key was already rotated or retired.");
+        var partner = key.Partner is { } p && objects.State.FindKey(p) is { RetiredAt: null } other && other.Owner == key.Owner ? other : null;
+        var halves = new[] { key, partner }.OfType<KeyRecord>().OrderBy(k => k.Class == ObjectClass.PrivateKey ? 0 : 1).ToArray();
+        var material = NewMaterialLike(halves);
+        var successors = new List<NewKey>();
         try
         {
-            var sealedKeys = newKeys.Select(k => (k.Attributes, Sealed: keys.Secrets.Seal(k.Material, SealPurpose.KeyMaterial))).ToArray();
-            for (var attempt = 1; ; attempt++)
+            for (var i = 0; i < halves.Length; i++)
             {
-                var handles = sealedKeys.Select(_ => FreeHandle()).ToArray();
-                var command = new CreateKeys(caller.Actor, sealedKeys.Select((k, i) => new NewKey(handles[i], k.Attributes, k.Sealed)).ToArray())
-                {
-                    At = clock.GetUtcNow(),
-                };
-                try
-                {
-                    await log.SubmitAsync(command, ct);
-                    return handles;
-                }
-                catch (HsmException e) when (e.Error == HsmError.RET_KEY_HANDLE_TAKEN && attempt < HandleAttempts)
-                {
-                    // another command took the handle first; draw again
-                }
+                var template = SuccessorTemplate(halves[i].Attributes);
+                var attributes = Merge(AttributePolicy.ForNewKey(halves[i].Class, halves[i].KeyType, template, AttributePolicy.Origin.Generated), material[i].Computed);
+                successors.Add(new NewKey(0, attributes, objects.Seal(material[i].Material)));
             }
         }
         finally
         {
-            foreach (var (_, material) in newKeys) CryptographicOperations.ZeroMemory(material);
+            foreach (var m in material) CryptographicOperations.ZeroMemory(m.Material);
         }
-    }
-
-    /// <summary>A random handle in 1..2^31-1 (fits every CK_ULONG, stays the same for the key's life).</summary>
-    private ulong FreeHandle()
-    {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
-            var handle = (ulong)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-            if (state.FindKey(handle) is null) return handle;
+            var numbered = successors.Select(s => s with { Handle = (ulong)RandomNumberGenerator.GetInt32(1, int.MaxValue) }).ToArray();
+            try
+            {
+                await objects.SubmitAsync(new RotateKey(caller.Actor, halves[0].Handle, numbered) { At = objects.Clock.GetUtcNow() }, ct);
+                var mine = numbered[Array.FindIndex(halves, h => h.Handle == handle)].Handle;
+                var newPartner = numbered.Length == 2 ? numbered.Single(n => n.Handle != mine).Handle : (ulong?)null;
+                return (mine, newPartner);
+            }
+            catch (HsmException e) when (e.Error == HsmError.RET_KEY_HANDLE_TAKEN && attempt < 8)
+            {
+                // a handle was taken meanwhile; draw again
+            }
         }
     }
 
-    private static AttributeSet Merge(AttributeSet attributes, AttributeSet computed) =>
-        computed.Values.Aggregate(attributes, (set, kv) => set.With(kv.Key, kv.Value));
-
-    private void RequireUser(LoginContext caller)
+    /// <summary>key retire: the key (and its partner) may from now on only decrypt, verify and unwrap.</summary>
+    public ValueTask RetireAsync(LoginContext caller, ulong handle, CancellationToken ct = default)
     {
-        Permissions.Require(caller.Actor, state.RequirePartition(), Operation.UseKeys);
+        var key = objects.Owned(caller, handle, "retire");
+        if (!key.IsToken) throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "Session keys are not retired; delete them.");
+        return objects.SubmitAsync(new RetireKey(caller.Actor, handle) { At = objects.Clock.GetUtcNow() }, ct);
     }
+
+    private static (GeneratedKey Private, GeneratedKey Public) GeneratePair(KeyType type, string parameter) => type switch
+    {
+        KeyType.Rsa when int.TryParse(parameter, out var bits) => KeyGeneration.Rsa(bits),
+        KeyType.Ec => KeyGeneration.Ec(parameter),
+        KeyType.EcEdwards => KeyGeneration.Ed25519Pair(),
+        _ => throw new HsmException(HsmError.RET_INVALID_INPUT, $"Cannot make a {type} key pair with '{parameter}'."),
+    };
+
+    /// <summary>Fresh material of the same type and size as the key (pair halves in the order given).</summary>
+    private static GeneratedKey[] NewMaterialLike(KeyRecord[] halves)
+    {
+        var key = halves[0];
+        if (key.Class == ObjectClass.SecretKey)
+        {
+            return [KeyGeneration.Symmetric(key.KeyType, (int)(key.Attributes.Number(AttributeId.ValueLen) ?? 0))];
+        }
+        var pair = key.KeyType switch
+        {
+            KeyType.Rsa => KeyGeneration.Rsa((int)(key.Attributes.Number(AttributeId.ModulusBits) ?? 0)),
+            KeyType.Ec => KeyGeneration.Ec(CurveOf(key.Attributes)),
+            KeyType.EcEdwards => KeyGeneration.Ed25519Pair(),
+            _ => throw new HsmException(HsmError.RET_KEY_TYPE_INCONSISTENT, $"A {key.KeyType} key is not rotated."),
+        };
+        if (halves.Length == 2) return [pair.Private, pair.Public];
+        CryptographicOperations.ZeroMemory(key.Class == ObjectClass.PrivateKey ? pair.Public.Material : pair.Private.Material);
+        return [key.Class == ObjectClass.PrivateKey ? pair.Private : pair.Public];
+    }
+
+    private static string CurveOf(AttributeSet attributes)
+    {
+        var reader = new System.Formats.Asn1.AsnReader(attributes.Raw(AttributeId.EcParams) ?? [], System.Formats.Asn1.AsnEncodingRules.DER);
+        return reader.ReadObjectIdentifier();
+    }
+
+    /// <summary>The attributes a successor takes over: everything a template may say, but TRUSTED.</summary>
+    private static AttributeSet SuccessorTemplate(AttributeSet predecessor)
+    {
+        var template = AttributeSet.Empty;
+        foreach (var (id, value) in predecessor.Values)
+        {
+            var rule = AttributeTable.Of(id);
+            if (rule is null || rule.Value.HasFlag(AttributeRule.NodeComputed) || id is AttributeId.Trusted or AttributeId.Class or AttributeId.KeyType) continue;
+            template = template.With(id, value);
+        }
+        return template;
+    }
+
+    internal static AttributeSet Merge(AttributeSet attributes, AttributeSet computed) =>
+        computed.Values.Aggregate(attributes, (set, kv) => set.With(kv.Key, kv.Value));
 }

@@ -33,6 +33,7 @@ public enum MechanismId : ulong
     EcdsaSha384 = 0x1045,
     EcdsaSha512 = 0x1046,
     Ecdh1Derive = 0x1050,
+    RsaAesKeyWrap = 0x1054,
     EcEdwardsKeyPairGen = 0x1055,
     EdDsa = 0x1057,
     AesKeyGen = 0x1080,
@@ -41,4 +42,5 @@ public enum MechanismId : ulong
     AesGcm = 0x1087,
     AesKeyWrap = 0x2109,
     AesKeyWrapPad = 0x210A,
+    Sp800108CounterKdf = 0x3AC,
 }

@@ -19,6 +19,19 @@ public interface IPartitionView
     IReadOnlyList<KeyRecord> FindKeys(KeyQuery query);
 
     int KeyCount { get; }
+
+    /// <summary>How many keys match a query (its limit and paging ignored): for usage reports.</summary>
+    int CountKeys(KeyQuery query)
+    {
+        var count = 0;
+        var page = query with { AfterHandle = 0, Limit = 10_000 };
+        while (FindKeys(page) is { Count: > 0 } keys)
+        {
+            count += keys.Count;
+            page = page with { AfterHandle = keys[^1].Handle };
+        }
+        return count;
+    }
 }
 
 /// <summary>Writes, only inside <see cref="IPartitionStore.Apply{T}"/>.</summary>

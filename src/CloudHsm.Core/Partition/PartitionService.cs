@@ -1,3 +1,4 @@
+using CloudHsm.Core.Keys;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CloudHsm.Core.Commands;
@@ -57,7 +58,15 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
         }
         return new PartitionInfo(p.SerialNumber, p.Status, state.ListUsers().Count, p.Policy.MaxUsers,
             p.OwnerCertificate is null ? null : OwnerCertificates.Fingerprint(p.OwnerCertificate), notAfter,
-            p.ActivatedAt, p.AppliedCommands, p.Policy.MinPasswordLength, p.Policy.LockoutThreshold, state.KeyCount, p.Policy.MaxKeys);
+            p.ActivatedAt, p.AppliedCommands, p.Policy.MinPasswordLength, p.Policy.LockoutThreshold, state.KeyCount, p.Policy.MaxKeys)
+        {
+            KeyUsage = new KeyUsage(
+                state.CountKeys(new KeyQuery { Class = ObjectClass.PrivateKey }),
+                state.CountKeys(new KeyQuery { Class = ObjectClass.PublicKey }),
+                state.CountKeys(new KeyQuery { Class = ObjectClass.SecretKey }),
+                state.CountKeys(new KeyQuery { UnusedSince = clock.GetUtcNow().AddDays(-KeyUsage.DefaultStaleDays) }),
+                KeyUsage.DefaultStaleDays),
+        };
     }
 
     public async ValueTask<(string Token, LoginContext Login)> LoginAsync(UserType type, string name, ReadOnlyMemory<char> password, string clientName, CancellationToken ct = default)

@@ -19,6 +19,7 @@ public sealed class DomainKeys : IDisposable
         _secret = secret.ToArray();
         Secrets = Derive("secrets");
         Records = Derive("records");
+        Masking = Derive("masking");
         RecordIds = new KeyedHash(DeriveBytes("record ids"));
         RecordIntegrity = new KeyedHash(DeriveBytes("record integrity"));
     }
@@ -28,6 +29,9 @@ public sealed class DomainKeys : IDisposable
 
     /// <summary>Seals whole records of the store at rest.</summary>
     public SecretSealer Records { get; }
+
+    /// <summary>Masks objects for extractMaskedObject: readable only by this partition or one restored from its backup.</summary>
+    public SecretSealer Masking { get; }
 
     /// <summary>Pseudonyms of record ids, so the store shows no user name.</summary>
     public KeyedHash RecordIds { get; }
@@ -57,6 +61,7 @@ public sealed class DomainKeys : IDisposable
     {
         Secrets.Dispose();
         Records.Dispose();
+        Masking.Dispose();
         RecordIds.Dispose();
         RecordIntegrity.Dispose();
         CryptographicOperations.ZeroMemory(_secret);

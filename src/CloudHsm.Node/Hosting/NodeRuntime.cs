@@ -17,8 +17,13 @@ public sealed class NodeRuntime : IDisposable
 
     private NodeRuntime(NodeOptions options, DomainKeys keys, SqlitePartitionStore store, LocalCommandLog log, PartitionService service, NodeTlsIdentity tls)
     {
-        Keys = new Core.Keys.KeyService(store, log, keys, TimeProvider.System);
-        Crypto = new Core.Keys.CryptoService(store, keys);
+        Objects = new Core.Keys.KeyObjects(store, log, keys, new Core.Keys.SessionKeyStore(), TimeProvider.System);
+        new Core.Keys.KeyUseRecorder(store, log, TimeProvider.System).Attach(Objects);
+        Keys = new Core.Keys.KeyService(Objects);
+        Crypto = new Core.Keys.CryptoService(Objects);
+        Transfer = new Core.Keys.KeyTransferService(Objects);
+        Derivation = new Core.Keys.KeyDerivationService(Objects);
+        Masking = new Core.Keys.MaskedObjectService(Objects);
         Options = options;
         _keys = keys;
         Store = store;
@@ -33,6 +38,11 @@ public sealed class NodeRuntime : IDisposable
     public PartitionService Service { get; }
     public Core.Keys.KeyService Keys { get; }
     public Core.Keys.CryptoService Crypto { get; }
+    /// <summary>Token and session key objects: the one access path of every key service.</summary>
+    public Core.Keys.KeyObjects Objects { get; }
+    public Core.Keys.KeyTransferService Transfer { get; }
+    public Core.Keys.KeyDerivationService Derivation { get; }
+    public Core.Keys.MaskedObjectService Masking { get; }
     public NodeTlsIdentity Tls { get; }
 
     public static async Task<NodeRuntime> OpenAsync(NodeOptions options, TimeProvider clock, CancellationToken ct = default)
@@ -97,6 +107,7 @@ public sealed class NodeRuntime : IDisposable
     private void EraseAfterZeroize()
     {
         WasZeroized = true;
+        Objects.SessionKeys.Clear();
         Store.TruncateLog();
         NodeKeyring.Destroy(Path.GetFullPath(Options.DataDirectory));
         Tls.Forget();
@@ -106,6 +117,7 @@ public sealed class NodeRuntime : IDisposable
     public void Dispose()
     {
         Service.Sessions.RemoveAll();
+        Objects.SessionKeys.Clear();
         Store.Dispose();
         Tls.Dispose();
         _keys.Dispose();

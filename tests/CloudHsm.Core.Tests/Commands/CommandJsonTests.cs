@@ -35,6 +35,10 @@ public class CommandJsonTests
         ["deleteKey"] = new DeleteKey(new Actor("alice", UserType.CU), 41) { At = At },
         ["setAttribute"] = new SetKeyAttribute(Officer, 41, CloudHsm.Core.Keys.AttributeId.Trusted, [1]) { At = At },
         ["shareKey"] = new ShareKey(new Actor("alice", UserType.CU), 41, "bob", true) { At = At },
+        ["rotateKey"] = new RotateKey(new Actor("alice", UserType.CU), 41, [
+            new NewKey(43, CloudHsm.Core.Keys.AttributeSet.Empty.With(CloudHsm.Core.Keys.AttributeId.Label, "k"), [24, 25])]) { At = At },
+        ["retireKey"] = new RetireKey(new Actor("alice", UserType.CU), 41) { At = At },
+        ["recordKeyUse"] = new RecordKeyUse([41, 42]) { At = At },
     };
 
     public static TheoryData<string> Operations => new(Samples.Keys);
