@@ -46,6 +46,15 @@ public sealed class CryptoGrpcService(NodeRuntime node) : Protocol.V1.Crypto.Cry
         }
     }
 
+    public override Task<DigestReply> Digest(DigestRequest request, ServerCallContext context) =>
+        Task.FromResult(new DigestReply
+        {
+            Digest = ByteString.CopyFrom(Service.Digest(context.RequireLogin(node.Service.Sessions), (MechanismId)request.Mechanism, request.Data.Span)),
+        });
+
+    public override Task<RandomReply> GenerateRandom(RandomRequest request, ServerCallContext context) =>
+        Task.FromResult(new RandomReply { Data = ByteString.CopyFrom(Service.Random(context.RequireLogin(node.Service.Sessions), request.Length)) });
+
     private static CipherParameters Parameters(Protocol.V1.CipherParameters? p) => p is null ? CipherParameters.None : new CipherParameters
     {
         Iv = p.Iv.Memory,

@@ -32,6 +32,12 @@ public sealed class PartitionGrpcService(NodeRuntime node) : Protocol.V1.Partiti
             NodeVersion = Version,
             Keys = info.Keys,
             MaxKeys = info.MaxKeys,
+            PrivateKeys = info.KeyUsage.PrivateKeys,
+            PublicKeys = info.KeyUsage.PublicKeys,
+            SecretKeys = info.KeyUsage.SecretKeys,
+            StaleKeys = info.KeyUsage.StaleKeys,
+            StaleDays = info.KeyUsage.StaleDays,
+            SessionKeys = node.Objects.SessionKeys.Count,
         };
         if (info.OwnerNotAfter is { } notAfter) reply.OwnerNotAfter = Timestamp.FromDateTimeOffset(notAfter);
         if (info.ActivatedAt is { } activated) reply.ActivatedAt = Timestamp.FromDateTimeOffset(activated);
