@@ -35,6 +35,10 @@ public static class Program
         {
             return await MgmtCommand.RunAsync(args[1..]);
         }
+        if (args.Length > 0 && args[0] == "util" && !args.Skip(1).Any(a => a is "-h" or "--help" or "-?"))
+        {
+            return await UtilCommand.RunAsync(args[1..]);
+        }
         var root = new RootCommand("CloudHSM: a self-hostable HSM partition (Azure Cloud HSM compatible).")
         {
             CommonOptions.Config,
@@ -45,6 +49,8 @@ public static class Program
         root.Subcommands.Add(OwnerCommands.Create());
         root.Subcommands.Add(UserCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());
+        root.Subcommands.Add(CryptoCommands.Create());
+        root.Subcommands.Add(UtilCommand.Create());
         root.Subcommands.Add(PartitionCommands.Create());
         root.Subcommands.Add(MgmtCommand.Create());
         root.Subcommands.Add(DevCommands.Create());
