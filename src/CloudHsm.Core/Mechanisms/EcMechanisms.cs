@@ -17,6 +17,8 @@ public static class EcMechanisms
     public const string Secp256k1Oid = "1.3.132.0.10";
 
     public static readonly ISignatureMechanism EcdsaOnDigest = new Ecdsa(MechanismId.Ecdsa, static data => data.ToArray());
+    /// <summary>ECDSA with SHA-1: verification of old signatures; signing only behind the non-FIPS switch.</summary>
+    public static readonly ISignatureMechanism EcdsaSha1 = new Ecdsa(MechanismId.EcdsaSha1, static data => SHA1.HashData(data), approved: false);
     public static readonly ISignatureMechanism EcdsaSha224 = new Ecdsa(MechanismId.EcdsaSha224, static data => DigestMechanisms.Sha224Hash(data));
     public static readonly ISignatureMechanism EcdsaSha256 = new Ecdsa(MechanismId.EcdsaSha256, static data => SHA256.HashData(data));
     public static readonly ISignatureMechanism EcdsaSha384 = new Ecdsa(MechanismId.EcdsaSha384, static data => SHA384.HashData(data));
@@ -29,13 +31,13 @@ public static class EcMechanisms
 
     private delegate byte[] HashFunction(ReadOnlySpan<byte> data);
 
-    private sealed class Ecdsa(MechanismId id, HashFunction hash) : ISignatureMechanism
+    private sealed class Ecdsa(MechanismId id, HashFunction hash, bool approved = true) : ISignatureMechanism
     {
         /// <summary>Longest digest CKM_ECDSA takes (SHA-512); longer input is not a digest.</summary>
         private const int MaxDigestLength = 64;
 
         public MechanismId Id => id;
-        public bool Approved => true;
+        public bool Approved => approved;
         public bool VerifyApproved => true;
 
         public byte[] Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> data)

@@ -5,7 +5,7 @@ namespace CloudHsm.Core.Mechanisms;
 /// <summary>
 /// RSA 2048 to 4096-bit: PKCS#1 v1.5 and PSS signatures with SHA-1/256/384/512 (PSS salt = hash
 /// length, MGF1 with the same hash), OAEP and PKCS#1 v1.5 encryption. Private keys are PKCS#8 DER,
-/// public keys SubjectPublicKeyInfo DER. SHA-224 variants are absent: .NET's RSA has no SHA-224.
+/// public keys SubjectPublicKeyInfo DER. SHA-224 variants go through BouncyCastle (.NET's RSA has no SHA-224).
 /// </summary>
 public static class RsaMechanisms
 {
@@ -19,7 +19,11 @@ public static class RsaMechanisms
     public static readonly ISignatureMechanism Sha256Pss = new HashThenSign(MechanismId.Sha256RsaPkcsPss, HashAlgorithmName.SHA256, RSASignaturePadding.Pss, approved: true);
     public static readonly ISignatureMechanism Sha384Pss = new HashThenSign(MechanismId.Sha384RsaPkcsPss, HashAlgorithmName.SHA384, RSASignaturePadding.Pss, approved: true);
     public static readonly ISignatureMechanism Sha512Pss = new HashThenSign(MechanismId.Sha512RsaPkcsPss, HashAlgorithmName.SHA512, RSASignaturePadding.Pss, approved: true);
+    public static readonly ISignatureMechanism Sha1Pss = new HashThenSign(MechanismId.Sha1RsaPkcsPss, HashAlgorithmName.SHA1, RSASignaturePadding.Pss, approved: false);
     public static readonly ISignatureMechanism PssOnDigest = new PssOverDigest();
+    /// <summary>SHA-224 variants, through BouncyCastle: .NET's RSA has no SHA-224.</summary>
+    public static readonly ISignatureMechanism Sha224Pkcs = new Sha224Rsa(pss: false);
+    public static readonly ISignatureMechanism Sha224Pss = new Sha224Rsa(pss: true);
 
     public static readonly ICipherMechanism Oaep = new OaepMechanism();
     public static readonly ICipherMechanism Pkcs1v15 = new Pkcs1v15Mechanism();
@@ -76,6 +80,39 @@ public static class RsaMechanisms
             64 => HashAlgorithmName.SHA512,
             _ => throw new MechanismException(MechanismError.DataLenRange, "A PSS digest is a SHA-1, SHA-256, SHA-384 or SHA-512 value."),
         };
+    }
+
+    /// <summary>CKM_SHA224_RSA_PKCS and CKM_SHA224_RSA_PKCS_PSS (salt 28 bytes, MGF1-SHA-224) with BouncyCastle.</summary>
+    private sealed class Sha224Rsa(bool pss) : ISignatureMechanism
+    {
+        public MechanismId Id => pss ? MechanismId.Sha224RsaPkcsPss : MechanismId.Sha224RsaPkcs;
+        public bool Approved => true;
+        public bool VerifyApproved => true;
+
+        public byte[] Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> data)
+        {
+            using (ImportPrivate(privateKey)) { } // same checks (form, size) as every RSA mechanism
+            var signer = Signer();
+            signer.Init(true, new Org.BouncyCastle.Crypto.Parameters.ParametersWithRandom(
+                Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(privateKey.ToArray()), new Org.BouncyCastle.Security.SecureRandom()));
+            signer.BlockUpdate(data);
+            return signer.GenerateSignature();
+        }
+
+        public bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+        {
+            int modulusBytes;
+            using (var rsa = ImportPublic(publicKey)) modulusBytes = rsa.KeySize / 8;
+            if (signature.Length != modulusBytes) return false;
+            var verifier = Signer();
+            verifier.Init(false, Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(publicKey.ToArray()));
+            verifier.BlockUpdate(data);
+            return verifier.VerifySignature(signature.ToArray());
+        }
+
+        private Org.BouncyCastle.Crypto.ISigner Signer() => pss
+            ? new Org.BouncyCastle.Crypto.Signers.PssSigner(new Org.BouncyCastle.Crypto.Engines.RsaBlindedEngine(), new Org.BouncyCastle.Crypto.Digests.Sha224Digest(), 28)
+            : new Org.BouncyCastle.Crypto.Signers.RsaDigestSigner(new Org.BouncyCastle.Crypto.Digests.Sha224Digest());
     }
 
     /// <summary>CKM_RSA_PKCS_OAEP with the hash of <see cref="CipherParameters.OaepHash"/> for OAEP and MGF1, empty label.</summary>

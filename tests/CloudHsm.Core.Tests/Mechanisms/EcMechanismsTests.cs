@@ -33,6 +33,7 @@ public sealed class EcMechanismsTests : IDisposable
     {
         { "P-256", 32, MechanismId.EcdsaSha256, "sha256" },
         { "P-256", 32, MechanismId.EcdsaSha224, "sha224" },
+        { "P-256", 32, MechanismId.EcdsaSha1, "sha1" },
         { "P-384", 48, MechanismId.EcdsaSha384, "sha384" },
         { "P-521", 66, MechanismId.EcdsaSha512, "sha512" },
         { "secp256k1", 32, MechanismId.EcdsaSha256, "sha256" },

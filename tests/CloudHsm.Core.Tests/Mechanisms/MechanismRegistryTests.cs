@@ -27,7 +27,6 @@ public class MechanismRegistryTests
         [
             MechanismId.RsaPkcsKeyPairGen, MechanismId.GenericSecretKeyGen, MechanismId.EcKeyPairGen,
             MechanismId.EcEdwardsKeyPairGen, MechanismId.AesKeyGen, MechanismId.Ecdh1Derive,
-            MechanismId.Sha224RsaPkcs, MechanismId.Sha224RsaPkcsPss,
             MechanismId.RsaAesKeyWrap, MechanismId.Sp800108CounterKdf, // key wrapping and derivation live in KeyWrapMechanisms and KeyDerivationService
         ];
 

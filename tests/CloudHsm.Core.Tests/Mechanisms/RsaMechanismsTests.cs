@@ -31,6 +31,7 @@ public sealed class RsaMechanismsTests(OpenSslRsaKeyFixture key) : IClassFixture
 
     [Theory]
     [InlineData(MechanismId.Sha1RsaPkcs, "sha1")]
+    [InlineData(MechanismId.Sha224RsaPkcs, "sha224")]
     [InlineData(MechanismId.Sha256RsaPkcs, "sha256")]
     [InlineData(MechanismId.Sha384RsaPkcs, "sha384")]
     [InlineData(MechanismId.Sha512RsaPkcs, "sha512")]
@@ -50,6 +51,8 @@ public sealed class RsaMechanismsTests(OpenSslRsaKeyFixture key) : IClassFixture
     }
 
     [Theory]
+    [InlineData(MechanismId.Sha1RsaPkcsPss, "sha1")]
+    [InlineData(MechanismId.Sha224RsaPkcsPss, "sha224")]
     [InlineData(MechanismId.Sha256RsaPkcsPss, "sha256")]
     [InlineData(MechanismId.Sha384RsaPkcsPss, "sha384")]
     [InlineData(MechanismId.Sha512RsaPkcsPss, "sha512")]
