@@ -239,7 +239,8 @@ internal static class MgmtCommands
         s.Output.WriteLine($"serial number:     {info.SerialNumber}");
         s.Output.WriteLine($"status:            {info.Status}");
         s.Output.WriteLine($"users:             {info.Users} of {info.MaxUsers}");
-        s.Output.WriteLine($"key handles:       {info.Keys} of {info.MaxKeys}");
+        s.Output.WriteLine($"key handles:       {info.Keys} of {info.MaxKeys} (private {info.PrivateKeys}, public {info.PublicKeys}, secret {info.SecretKeys}; session keys on this node {info.SessionKeys})");
+        s.Output.WriteLine($"stale keys:        {info.StaleKeys} not used in {info.StaleDays} days");
         s.Output.WriteLine($"PO fingerprint:    {(info.OwnerFingerprintSha256.Length == 0 ? "(none stored)" : "sha256:" + info.OwnerFingerprintSha256)}");
         if (info.OwnerNotAfter is not null) s.Output.WriteLine($"PO valid until:    {info.OwnerNotAfter.ToDateTimeOffset():u}");
         if (info.ActivatedAt is not null) s.Output.WriteLine($"activated:         {info.ActivatedAt.ToDateTimeOffset():u}");
