@@ -44,7 +44,7 @@ public sealed class RotationTests(KeyWorldFixture fixture) : IClassFixture<KeyWo
         Assert.Equal("written last year"u8.ToArray(), W.Crypto.Decrypt(W.Alice, handle, MechanismId.AesGcm, Gcm with { Iv = old.Iv }, old.Output));
         var fresh = W.Crypto.Encrypt(W.Alice, successor, MechanismId.AesGcm, Gcm, "written now"u8);
         Assert.Equal("written now"u8.ToArray(), W.Crypto.Decrypt(W.Alice, successor, MechanismId.AesGcm, Gcm with { Iv = fresh.Iv }, fresh.Output));
-        Assert.Equal([handle, successor], W.Keys.Find(W.Alice, new KeyQuery { Label = "payments" }).Select(k => k.Handle).Order());
+        Assert.Equal(new[] { handle, successor }.Order(), W.Keys.Find(W.Alice, new KeyQuery { Label = "payments" }).Select(k => k.Handle));
     }
 
     [Fact]
