@@ -18,7 +18,13 @@ public sealed record NewKey(ulong Handle, AttributeSet Attributes, byte[] Sealed
 public sealed record CreateKeys(Actor Actor, NewKey[] Keys) : PartitionCommand, IActorCommand
 {
     public string[]? Shares { get; init; }
+
+    /// <summary>Set when a masked object brings a key back: its own dates and retirement, not the insert's.</summary>
+    public KeyHistory? History { get; init; }
 }
+
+/// <summary>A key's dates as a masked object carries them.</summary>
+public sealed record KeyHistory(DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RetiredAt);
 
 public sealed record DeleteKey(Actor Actor, ulong Handle) : PartitionCommand, IActorCommand;
 

@@ -12,7 +12,14 @@ public static partial class PartitionStateMachine
     {
         Permissions.Require(c.Actor, partition, Operation.UseKeys);
         var shares = (c.Shares ?? []).Where(u => u != c.Actor.Name && state.FindUser(u) is { Type: UserType.CU }).Distinct().ToList();
-        PutNewKeys(c.Keys, c.Actor, c.At, partition, state, shares);
+        var handles = PutNewKeys(c.Keys, c.Actor, c.At, partition, state, shares);
+        if (c.History is { } history)
+        {
+            foreach (var handle in handles)
+            {
+                state.PutKey(state.FindKey(handle)! with { CreatedAt = history.CreatedAt, LastUsedAt = history.LastUsedAt, RetiredAt = history.RetiredAt });
+            }
+        }
     }
 
     /// <summary>Stores one key or a pair (each the other's partner), within the partition's capacity.</summary>
@@ -68,8 +75,9 @@ public static partial class PartitionStateMachine
         {
             throw new HsmException(HsmError.RET_INVALID_INPUT, "A successor must match its predecessor's class and type.");
         }
-        // The predecessors leave no capacity: the successors need their own handles.
-        PutNewKeys(c.Successors, c.Actor, c.At, partition, state, []);
+        // The predecessors leave no capacity: the successors need their own handles. Users the key
+        // was shared with keep their use of its successor.
+        PutNewKeys(c.Successors, c.Actor, c.At, partition, state, predecessors[0].Shares);
         for (var i = 0; i < predecessors.Count; i++)
         {
             state.PutKey(Retired(predecessors[i], c.At) with { Successor = c.Successors[i].Handle });

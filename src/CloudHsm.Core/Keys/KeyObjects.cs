@@ -142,7 +142,7 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
     /// (TOKEN = 0) in this node's memory. Wipes the given material in every case.
     /// </summary>
     public async ValueTask<ulong[]> CreateAsync(LoginContext caller, (AttributeSet Attributes, byte[] Material)[] newKeys,
-        IReadOnlyList<string>? shares = null, CancellationToken ct = default)
+        IReadOnlyList<string>? shares = null, CancellationToken ct = default, KeyHistory? history = null)
     {
         try
         {
@@ -154,8 +154,9 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
                 {
                     throw new HsmException(HsmError.RET_ATTRIBUTE_VALUE_INVALID, "Both halves of a pair are token keys or both session keys; session keys are not shared.");
                 }
-                return CreateSessionKeys(caller, partition, sealedKeys);
+                return CreateSessionKeys(caller, partition, sealedKeys, history);
             }
+            RequireCapacity(partition, sealedKeys.Length);
             for (var attempt = 1; ; attempt++)
             {
                 var handles = sealedKeys.Select(_ => FreeHandle()).ToArray();
@@ -163,6 +164,7 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
                 {
                     At = clock.GetUtcNow(),
                     Shares = shares is { Count: > 0 } ? [.. shares] : null,
+                    History = history,
                 };
                 try
                 {
@@ -217,13 +219,22 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
 
     public ValueTask SubmitAsync(PartitionCommand command, CancellationToken ct = default) => log.SubmitAsync(command, ct);
 
-    private ulong[] CreateSessionKeys(LoginContext caller, PartitionRecord partition, (AttributeSet Attributes, byte[] Sealed)[] sealedKeys)
+    /// <summary>
+    /// Refuses new keys beyond the partition's limit, counting this node's session keys too (the
+    /// state machine, which cannot see them, counts token keys only).
+    /// </summary>
+    public void RequireCapacity(PartitionRecord partition, int newKeys)
     {
-        if (state.KeyCount + sessionKeys.Count + sealedKeys.Length > partition.Policy.MaxKeys)
+        if (state.KeyCount + sessionKeys.Count + newKeys > partition.Policy.MaxKeys)
         {
             throw new HsmException(HsmError.RET_OBJECT_LIMIT_REACHED,
                 $"The partition holds its limit of {partition.Policy.MaxKeys} key handles (token and session keys); delete unused keys or raise the limit.");
         }
+    }
+
+    private ulong[] CreateSessionKeys(LoginContext caller, PartitionRecord partition, (AttributeSet Attributes, byte[] Sealed)[] sealedKeys, KeyHistory? history)
+    {
+        RequireCapacity(partition, sealedKeys.Length);
         var handles = sealedKeys.Select(_ => FreeHandle()).ToArray();
         var now = clock.GetUtcNow();
         for (var i = 0; i < sealedKeys.Length; i++)
@@ -234,7 +245,9 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
                 Owner = caller.Actor.Name,
                 Attributes = sealedKeys[i].Attributes,
                 SealedMaterial = sealedKeys[i].Sealed,
-                CreatedAt = now,
+                CreatedAt = history?.CreatedAt ?? now,
+                LastUsedAt = history?.LastUsedAt,
+                RetiredAt = history?.RetiredAt,
                 Partner = sealedKeys.Length == 2 ? handles[1 - i] : null,
             };
             if (!sessionKeys.TryAdd(caller, key))

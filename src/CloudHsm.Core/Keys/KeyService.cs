@@ -112,6 +112,7 @@ public sealed class KeyService(KeyObjects objects)
         if (key.RetiredAt is not null) throw new HsmException(HsmError.RET_KEY_RETIRED, "The key was already rotated or retired.");
         var partner = key.Partner is { } p && objects.State.FindKey(p) is { RetiredAt: null } other && other.Owner == key.Owner ? other : null;
         var halves = new[] { key, partner }.OfType<KeyRecord>().OrderBy(k => k.Class == ObjectClass.PrivateKey ? 0 : 1).ToArray();
+        objects.RequireCapacity(objects.State.RequirePartition(), halves.Length);
         var material = NewMaterialLike(halves);
         var successors = new List<NewKey>();
         try

@@ -53,6 +53,8 @@ public sealed class KeyUseRecorder(IPartitionView state, ICommandLog log, TimePr
         {
             _flushing.Release();
         }
+        // A use that arrived after the last look but before the release has no flush of its own.
+        if (!_pending.IsEmpty && _flushing.CurrentCount > 0) _flush = Task.Run(() => FlushAsync(CancellationToken.None));
     }
 
     /// <summary>Waits for a flush in flight (tests and shutdown).</summary>

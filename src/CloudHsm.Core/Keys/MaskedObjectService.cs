@@ -48,10 +48,13 @@ public sealed class MaskedObjectService(KeyObjects objects)
             {
                 throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "Only the key's owner inserts its masked object.");
             }
+            // TRUSTED is a CO's mark on a key as it is now: an old blob must not bring back a mark
+            // the CO has since taken away, so an inserted key is untrusted until a CO marks it again.
             var attributes = new AttributeSet(ImmutableSortedDictionary.CreateRange(
-                document.Attributes.Select(a => KeyValuePair.Create((Keys.AttributeId)a.Id, a.Value))));
+                document.Attributes.Select(a => KeyValuePair.Create((Keys.AttributeId)a.Id, a.Value)))).With(Keys.AttributeId.Trusted, false);
             var material = document.Material.ToArray();
-            var handles = await objects.CreateAsync(caller, [(attributes, material)], document.Shares, ct);
+            var handles = await objects.CreateAsync(caller, [(attributes, material)], document.Shares, ct,
+                new Commands.KeyHistory(document.CreatedAt, document.LastUsedAt, document.RetiredAt));
             return handles[0];
         }
         finally
