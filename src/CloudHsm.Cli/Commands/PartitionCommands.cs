@@ -22,8 +22,16 @@ internal static class PartitionCommands
                 ["serialNumber"] = i.SerialNumber, ["status"] = i.Status.ToString(), ["users"] = i.Users, ["maxUsers"] = i.MaxUsers,
                 ["ownerFingerprintSha256"] = i.OwnerFingerprintSha256, ["appliedCommands"] = i.AppliedCommands,
                 ["ownerNotAfter"] = i.OwnerNotAfter?.ToDateTimeOffset().ToString("u"),
+                ["keys"] = new JsonObject
+                {
+                    ["used"] = i.Keys, ["limit"] = i.MaxKeys,
+                    ["private"] = i.PrivateKeys, ["public"] = i.PublicKeys, ["secret"] = i.SecretKeys,
+                    ["session"] = i.SessionKeys, ["stale"] = i.StaleKeys, ["staleDays"] = i.StaleDays,
+                },
             };
-        }, r => $"partition {r["serialNumber"]}: {r["status"]}, {r["users"]} of {r["maxUsers"]} users, PO sha256:{r["ownerFingerprintSha256"]}"));
+        }, r => string.Join(Environment.NewLine,
+            $"partition {r["serialNumber"]}: {r["status"]}, {r["users"]} of {r["maxUsers"]} users, PO sha256:{r["ownerFingerprintSha256"]}",
+            KeyUsage(r["keys"]!.AsObject()))));
         partition.Subcommands.Add(info);
 
         var slot = new Option<int>("--slot") { Description = "4 = PO.crt, 8 = POAC.crt.", Required = true };
@@ -59,4 +67,9 @@ internal static class PartitionCommands
         }));
         return partition;
     }
+
+    /// <summary>Key handles used of the limit, by class (token keys; a pair counts two), then session and stale keys.</summary>
+    private static string KeyUsage(JsonObject k) =>
+        $"keys: {k["used"]} of {k["limit"]} handles ({k["private"]} private, {k["public"]} public, {k["secret"]} secret); "
+        + $"{k["session"]} session keys on this node; {k["stale"]} not used in {k["staleDays"]} days";
 }
