@@ -66,7 +66,8 @@ internal sealed class UtilArgs
 
     /// <summary>
     /// singlecmd: splits words into commands. A command takes the words that are its options (and their
-    /// values); a known command name where an option could stand, or ';', starts the next command.
+    /// values); a command name (or any other word that is not an option) where an option could stand, or
+    /// ';', starts the next command.
     /// </summary>
     public static List<string[]> SplitCommands(IReadOnlyList<string> words, IReadOnlyDictionary<string, UtilVerb> verbs)
     {
@@ -81,9 +82,13 @@ internal sealed class UtilArgs
             }
             var current = new List<string> { words[i] };
             verbs.TryGetValue(words[i], out var verb);
+            var positional = 0;
             i++;
             while (i < words.Count && words[i] != ";" && !verbs.ContainsKey(words[i]))
             {
+                // A word that is neither an option nor a value cannot belong to a known command: it starts the next
+                // one (an unknown command name, reported as such).
+                if (verb is not null && !words[i].StartsWith('-') && positional++ >= verb.MaxPositional) break;
                 current.Add(words[i]);
                 if (verb?.Option(words[i]) is { TakesValue: true } && i + 1 < words.Count)
                 {
