@@ -1,5 +1,6 @@
 using System.Text;
 using CloudHsm.Cli.Support;
+using CloudHsm.Storage;
 using static CloudHsm.Cli.Util.UtilOption;
 
 namespace CloudHsm.Cli.Util;
@@ -79,7 +80,8 @@ internal static partial class UtilCommands
             ? (await s.Client.EncryptAsync(handle, AesKeyWrapCkm, data)).Data
             : await s.Client.DecryptAsync(handle, AesKeyWrapCkm, data);
         var file = a.Text("-out") ?? (wrap ? "wrapped_key" : "unwrapped_key");
-        await File.WriteAllBytesAsync(file, result);
+        if (wrap) await File.WriteAllBytesAsync(file, result);
+        else SecureFile.WriteAllBytes(file, result); // often a key in clear: owner-only, as exportPrivateKey's PEM
         if (wrap)
         {
             s.Output.WriteLine("result data:");

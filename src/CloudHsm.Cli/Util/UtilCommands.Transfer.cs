@@ -180,7 +180,7 @@ internal static partial class UtilCommands
                 throw new CliException("RET_INVALID_INPUT", "The file has no wrapKey header: give -noheader with -l, -kc and -kt.");
             }
             key = WrappedKeyFile.Parse(content);
-            if (key.Mechanism != number)
+            if (UtilMechanisms.WrapCkm(key.Mechanism) != mechanism)
             {
                 throw new CliException("RET_MECHANISM_INVALID", $"The file was wrapped with -m {key.Mechanism}, not -m {number}.");
             }
