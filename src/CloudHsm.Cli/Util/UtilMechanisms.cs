@@ -40,7 +40,7 @@ internal static class UtilMechanisms
 
     public static readonly IReadOnlyList<UtilChoice> Wrapping =
     [
-        new(4, "AES_KEY_WRAP_PAD_PKCS5", null, "not in this HSM: use 6 (RFC 5649) for any key, or 5 (RFC 3394)"),
+        new(4, "AES_KEY_WRAP_PAD_PKCS5", 0x210C, "CKM_AES_KEY_WRAP_PKCS7: PKCS#5 padding to 8 bytes, then RFC 3394"),
         new(5, "NIST_AES_WRAP_NO_PAD", 0x2109, "CKM_AES_KEY_WRAP, RFC 3394"),
         new(6, "NIST_AES_WRAP_PAD", 0x210A, "CKM_AES_KEY_WRAP_PAD, RFC 5649"),
         new(7, "RSA_AES", 0x1054, "CKM_RSA_AES_KEY_WRAP: OAEP (-t hash) of a fresh AES-256 key, then RFC 5649"),

@@ -19,7 +19,8 @@ public sealed record WrapParameters
 
 /// <summary>
 /// Key wrapping: the bytes of a key (secret raw, private PKCS#8) encrypted under a wrapping key.
-/// AES key wrap (RFC 3394) and with padding (RFC 5649), AES-GCM (the HSM makes the 12-byte IV;
+/// AES key wrap (RFC 3394), with padding (RFC 5649, as AES_KEY_WRAP_PAD and its 3.x name KWP), with
+/// PKCS#7 padding then RFC 3394 (AES_KEY_WRAP_PKCS7), AES-GCM (the HSM makes the 12-byte IV;
 /// the wrapped form is IV, ciphertext, 16-byte tag), RSA-OAEP (for secret keys that fit), and
 /// RSA-AES key wrap (CKM_RSA_AES_KEY_WRAP: a fresh AES key under RSA-OAEP, then the key under it
 /// with RFC 5649). AES mechanisms take the raw AES key both ways; RSA ones the public key to wrap
@@ -30,7 +31,10 @@ public static class KeyWrapMechanisms
     private const int GcmIvLength = 12;
 
     public static IReadOnlyList<MechanismId> All { get; } =
-        [MechanismId.RsaPkcsOaep, MechanismId.RsaAesKeyWrap, MechanismId.AesGcm, MechanismId.AesKeyWrap, MechanismId.AesKeyWrapPad];
+    [
+        MechanismId.RsaPkcsOaep, MechanismId.RsaAesKeyWrap, MechanismId.AesGcm, MechanismId.AesKeyWrap, MechanismId.AesKeyWrapPad,
+        MechanismId.AesKeyWrapKwp, MechanismId.AesKeyWrapPkcs7,
+    ];
 
     public static bool IsWrapMechanism(MechanismId id) => All.Contains(id);
 
@@ -43,8 +47,20 @@ public static class KeyWrapMechanisms
         {
             case MechanismId.AesKeyWrap:
                 return AesMechanisms.KeyWrap.Encrypt(wrappingKey, keyData, CipherParameters.None).Output;
-            case MechanismId.AesKeyWrapPad:
+            case MechanismId.AesKeyWrapPad or MechanismId.AesKeyWrapKwp:
                 return AesMechanisms.KeyWrapPad.Encrypt(wrappingKey, keyData, CipherParameters.None).Output;
+            case MechanismId.AesKeyWrapPkcs7:
+            {
+                var padded = Pkcs7Pad(keyData);
+                try
+                {
+                    return AesMechanisms.KeyWrap.Encrypt(wrappingKey, padded, CipherParameters.None).Output;
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(padded);
+                }
+            }
             case MechanismId.AesGcm:
             {
                 var result = AesMechanisms.Gcm.Encrypt(wrappingKey, keyData, new CipherParameters { AssociatedData = parameters.AssociatedData });
@@ -83,8 +99,26 @@ public static class KeyWrapMechanisms
         {
             case MechanismId.AesKeyWrap:
                 return AesMechanisms.KeyWrap.TryDecrypt(unwrappingKey, wrapped, CipherParameters.None, out keyData);
-            case MechanismId.AesKeyWrapPad:
+            case MechanismId.AesKeyWrapPad or MechanismId.AesKeyWrapKwp:
                 return AesMechanisms.KeyWrapPad.TryDecrypt(unwrappingKey, wrapped, CipherParameters.None, out keyData);
+            case MechanismId.AesKeyWrapPkcs7:
+            {
+                if (!AesMechanisms.KeyWrap.TryDecrypt(unwrappingKey, wrapped, CipherParameters.None, out var padded)) return false;
+                try
+                {
+                    var pad = padded.Length == 0 ? 0 : padded[^1];
+                    if (pad is < 1 or > 8 || pad > padded.Length) return false;
+                    var bad = 0;
+                    for (var i = padded.Length - pad; i < padded.Length; i++) bad |= padded[i] ^ pad;
+                    if (bad != 0) return false;
+                    keyData = padded[..^pad];
+                    return true;
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(padded);
+                }
+            }
             case MechanismId.AesGcm:
                 if (wrapped.Length < GcmIvLength + 16) return false;
                 return AesMechanisms.Gcm.TryDecrypt(unwrappingKey, wrapped[GcmIvLength..],
@@ -108,6 +142,16 @@ public static class KeyWrapMechanisms
             default:
                 throw new MechanismException(MechanismError.MechanismInvalid, $"Mechanism 0x{(ulong)id:X} does not unwrap keys.");
         }
+    }
+
+    /// <summary>PKCS#7 padding to a multiple of 8 bytes (1 to 8 bytes of the pad length).</summary>
+    private static byte[] Pkcs7Pad(ReadOnlySpan<byte> data)
+    {
+        var pad = 8 - data.Length % 8;
+        var padded = new byte[data.Length + pad];
+        data.CopyTo(padded);
+        padded.AsSpan(data.Length).Fill((byte)pad);
+        return padded;
     }
 
     private static CipherParameters Oaep(WrapParameters parameters) => new() { OaepHash = parameters.OaepHash };

@@ -44,5 +44,9 @@ public enum MechanismId : ulong
     AesGcm = 0x1087,
     AesKeyWrap = 0x2109,
     AesKeyWrapPad = 0x210A,
+    /// <summary>PKCS#11 3.x name of RFC 5649 (what 2.40 calls AES_KEY_WRAP_PAD); same mechanism here.</summary>
+    AesKeyWrapKwp = 0x210B,
+    /// <summary>PKCS#7 padding to 8 bytes, then RFC 3394 (azcloudhsm_util wrap -m 4, AES_KEY_WRAP_PAD_PKCS5).</summary>
+    AesKeyWrapPkcs7 = 0x210C,
     Sp800108CounterKdf = 0x3AC,
 }

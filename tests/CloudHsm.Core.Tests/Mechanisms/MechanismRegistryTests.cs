@@ -27,7 +27,7 @@ public class MechanismRegistryTests
         [
             MechanismId.RsaPkcsKeyPairGen, MechanismId.GenericSecretKeyGen, MechanismId.EcKeyPairGen,
             MechanismId.EcEdwardsKeyPairGen, MechanismId.AesKeyGen, MechanismId.Ecdh1Derive,
-            MechanismId.RsaAesKeyWrap, MechanismId.Sp800108CounterKdf, // key wrapping and derivation live in KeyWrapMechanisms and KeyDerivationService
+            MechanismId.RsaAesKeyWrap, MechanismId.Sp800108CounterKdf, MechanismId.AesKeyWrapKwp, MechanismId.AesKeyWrapPkcs7, // key wrapping and derivation live in KeyWrapMechanisms and KeyDerivationService
         ];
 
         Assert.Equal(
