@@ -1,7 +1,4 @@
-using System.Net.Security;
-using System.Security.Authentication;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using CloudHsm.Protocol;
 using CloudHsm.Protocol.V1;
@@ -31,32 +28,10 @@ public sealed partial class HsmClient : IDisposable
     {
         _config = config;
         _trust = ServerTrust.FromConfig(config);
-        X509Certificate2Collection? clientCertificates = null;
-        if (config.ClientCertificate is { } cc)
-        {
-            clientCertificates = [X509Certificate2.CreateFromPemFile(config.Resolve(cc.Certificate)!, config.Resolve(cc.Key))];
-        }
+        var clientCertificates = NodeChannels.ClientCertificates(config);
         foreach (var node in config.Nodes)
         {
-            var handler = new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-                SslOptions = new SslClientAuthenticationOptions
-                {
-                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    RemoteCertificateValidationCallback = _trust.Callback,
-                    ClientCertificates = clientCertificates,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                },
-            };
-            _channels.Add(GrpcChannel.ForAddress("https://" + node, new GrpcChannelOptions
-            {
-                HttpHandler = handler,
-                MaxReceiveMessageSize = 4 * 1024 * 1024,
-                DisposeHttpClient = true,
-            }));
+            _channels.Add(NodeChannels.Create(node, _trust, clientCertificates));
         }
     }
 
@@ -184,32 +159,7 @@ public sealed partial class HsmClient : IDisposable
         }
     }
 
-    private HsmClientException Translate(RpcException e)
-    {
-        var name = e.Trailers.GetValue(WireNames.ErrorTrailer);
-        if (name is not null) return new HsmClientException(name, e.Status.Detail);
-        if (IsCertificateRejection(e.Status.DebugException))
-        {
-            return new HsmClientException("RET_SERVER_NOT_TRUSTED", $"Refused node {CurrentNode}: {_trust.LastRefusal ?? "its TLS certificate was rejected"}.");
-        }
-        return e.StatusCode switch
-        {
-            StatusCode.Unavailable => new HsmClientException("RET_NODE_UNAVAILABLE", $"Cannot reach node {CurrentNode}.", transient: true),
-            StatusCode.DeadlineExceeded => new HsmClientException("RET_TIMEOUT", $"Node {CurrentNode} did not answer in time.", transient: true),
-            StatusCode.Cancelled => new HsmClientException("RET_CANCELLED", "The call was cancelled."),
-            _ => new HsmClientException("RET_INTERNAL_ERROR", $"The node answered {e.StatusCode}."),
-        };
-    }
-
-    /// <summary>True when the call failed because the TLS handshake was refused (by us or by the node).</summary>
-    private static bool IsCertificateRejection(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-        {
-            if (e is AuthenticationException) return true;
-        }
-        return false;
-    }
+    private HsmClientException Translate(RpcException e) => NodeChannels.Translate(e, CurrentNode, _trust);
 
     private static ByteString Secret(string password)
     {

@@ -1,0 +1,76 @@
+using System.Collections.Frozen;
+using CloudHsm.Client;
+using CloudHsm.Pkcs11.Abi;
+
+namespace CloudHsm.Pkcs11.Module;
+
+/// <summary>
+/// The one table from the node's stable error names (RET_*) to PKCS#11 return values, and the
+/// guard that turns any exception into a CK_RV so that none ever crosses the C boundary.
+/// </summary>
+internal static class ErrorMap
+{
+    private static readonly FrozenDictionary<string, ulong> FromNode = new Dictionary<string, ulong>(StringComparer.Ordinal)
+    {
+        ["RET_USER_LOGIN_FAILURE"] = Ckr.PIN_INCORRECT,
+        ["RET_USER_NOT_FOUND"] = Ckr.PIN_INCORRECT,
+        ["RET_INVALID_USER_NAME"] = Ckr.PIN_INCORRECT,
+        ["RET_USER_LOCKED"] = Ckr.PIN_LOCKED,
+        ["RET_INVALID_PASSWORD_POLICY"] = Ckr.PIN_INVALID,
+        ["RET_USER_NOT_LOGGED_IN"] = Ckr.USER_NOT_LOGGED_IN,
+        ["RET_SESSION_NOT_FOUND"] = Ckr.USER_NOT_LOGGED_IN,
+        ["RET_INVALID_USER_TYPE"] = Ckr.USER_TYPE_INVALID,
+        ["RET_OPERATION_NOT_PERMITTED"] = Ckr.ACTION_PROHIBITED,
+        ["RET_ATTRIBUTE_TYPE_INVALID"] = Ckr.ATTRIBUTE_TYPE_INVALID,
+        ["RET_ATTRIBUTE_VALUE_INVALID"] = Ckr.ATTRIBUTE_VALUE_INVALID,
+        ["RET_ATTRIBUTE_READ_ONLY"] = Ckr.ATTRIBUTE_READ_ONLY,
+        ["RET_ATTRIBUTE_SENSITIVE"] = Ckr.ATTRIBUTE_SENSITIVE,
+        ["RET_KEY_NOT_FOUND"] = Ckr.OBJECT_HANDLE_INVALID,
+        ["RET_OBJECT_LIMIT_REACHED"] = Ckr.DEVICE_MEMORY,
+        ["RET_KEY_SIZE_RANGE"] = Ckr.KEY_SIZE_RANGE,
+        ["RET_MECHANISM_INVALID"] = Ckr.MECHANISM_INVALID,
+        ["RET_MECHANISM_PARAM_INVALID"] = Ckr.MECHANISM_PARAM_INVALID,
+        ["RET_KEY_TYPE_INCONSISTENT"] = Ckr.KEY_TYPE_INCONSISTENT,
+        ["RET_KEY_FUNCTION_NOT_PERMITTED"] = Ckr.KEY_FUNCTION_NOT_PERMITTED,
+        ["RET_KEY_RETIRED"] = Ckr.KEY_FUNCTION_NOT_PERMITTED,
+        ["RET_DATA_LEN_RANGE"] = Ckr.DATA_LEN_RANGE,
+        ["RET_CURVE_NOT_SUPPORTED"] = Ckr.CURVE_NOT_SUPPORTED,
+        ["RET_ENCRYPTED_DATA_INVALID"] = Ckr.ENCRYPTED_DATA_INVALID,
+        ["RET_KEY_UNEXTRACTABLE"] = Ckr.KEY_UNEXTRACTABLE,
+        ["RET_WRAPPED_KEY_INVALID"] = Ckr.WRAPPED_KEY_INVALID,
+        ["RET_INVALID_INPUT"] = Ckr.ARGUMENTS_BAD,
+        ["RET_SESSION_LIMIT_REACHED"] = Ckr.SESSION_COUNT,
+        ["RET_NOT_ACTIVATED"] = Ckr.TOKEN_NOT_PRESENT,
+        ["RET_PARTITION_ZEROIZED"] = Ckr.TOKEN_NOT_PRESENT,
+        ["RET_NODE_UNAVAILABLE"] = Ckr.DEVICE_ERROR,
+        ["RET_TIMEOUT"] = Ckr.DEVICE_ERROR,
+        ["RET_SERVER_NOT_TRUSTED"] = Ckr.DEVICE_ERROR,
+        ["RET_INTERNAL_ERROR"] = Ckr.DEVICE_ERROR,
+        ["RET_CONFIG_INVALID"] = Ckr.GENERAL_ERROR,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The CK_RV of a node refusal; names the table does not know are device errors.</summary>
+    public static ulong Of(string errorName) => FromNode.GetValueOrDefault(errorName, Ckr.DEVICE_ERROR);
+
+    /// <summary>The CK_RV for any exception that reached an export.</summary>
+    public static ulong Of(Exception e) => e switch
+    {
+        CkException ck => ck.ReturnValue,
+        HsmClientException hsm => Of(hsm.ErrorName),
+        OutOfMemoryException => Ckr.HOST_MEMORY,
+        _ => Ckr.GENERAL_ERROR,
+    };
+
+    /// <summary>Runs a node call, giving "key not found" the return value of the calling function's context.</summary>
+    public static T WithMissingKeyAs<T>(ulong rv, Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (HsmClientException e) when (e.ErrorName == "RET_KEY_NOT_FOUND")
+        {
+            throw new CkException(rv);
+        }
+    }
+}

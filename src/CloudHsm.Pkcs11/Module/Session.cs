@@ -1,0 +1,95 @@
+using CloudHsm.Client;
+using CloudHsm.Pkcs11.Abi;
+using CloudHsm.Pkcs11.Transport;
+using CloudHsm.Protocol.V1;
+
+namespace CloudHsm.Pkcs11.Module;
+
+/// <summary>
+/// One PKCS#11 session: read-only or read/write, its active operations (one of each kind), its
+/// search, and the session objects (TOKEN = 0) it made, destroyed when it closes. Every call on a
+/// session holds <see cref="Gate"/>, so two threads sharing one session are serialised, never mixed.
+/// </summary>
+internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
+{
+    private readonly Operation?[] _operations = new Operation?[Enum.GetValues<OperationKind>().Length];
+    private readonly HashSet<ulong> _sessionObjects = [];
+
+    public Lock Gate { get; } = new();
+    public Pkcs11Module Module { get; } = module;
+    public IModuleTransport Transport => Module.Transport;
+    public ulong Handle { get; } = handle;
+    public bool ReadWrite { get; } = readWrite;
+    public ObjectSearch? Search { get; set; }
+
+    /// <summary>CKS_*: read-only or read/write, public, user or SO functions.</summary>
+    public ulong State => Module.LoggedInAs switch
+    {
+        Cku.USER => ReadWrite ? Cks.RW_USER_FUNCTIONS : Cks.RO_USER_FUNCTIONS,
+        Cku.SO => Cks.RW_SO_FUNCTIONS,
+        _ => ReadWrite ? Cks.RW_PUBLIC_SESSION : Cks.RO_PUBLIC_SESSION,
+    };
+
+    public void Begin(Operation operation)
+    {
+        ref var slot = ref _operations[(int)operation.Kind];
+        if (slot is not null)
+        {
+            operation.Dispose();
+            throw new CkException(Ckr.OPERATION_ACTIVE);
+        }
+        slot = operation;
+    }
+
+    public bool IsActive(OperationKind kind) => _operations[(int)kind] is not null;
+
+    public Operation Active(OperationKind kind) => _operations[(int)kind] ?? throw new CkException(Ckr.OPERATION_NOT_INITIALIZED);
+
+    public void End(OperationKind kind)
+    {
+        _operations[(int)kind]?.Dispose();
+        _operations[(int)kind] = null;
+    }
+
+    /// <summary>Remembers a session object this session made, to destroy it on close.</summary>
+    public void Made(ulong handle, bool token)
+    {
+        if (!token) _sessionObjects.Add(handle);
+    }
+
+    public void Destroyed(ulong handle) => _sessionObjects.Remove(handle);
+
+    /// <summary>After a logout the node has dropped the session objects itself.</summary>
+    public void ForgetSessionObjects()
+    {
+        lock (Gate) _sessionObjects.Clear();
+    }
+
+    /// <summary>Ends every operation and destroys the session objects made here (best effort).</summary>
+    public void Close()
+    {
+        lock (Gate)
+        {
+            foreach (var kind in Enum.GetValues<OperationKind>()) End(kind);
+            Search = null;
+            foreach (var h in _sessionObjects)
+            {
+                try
+                {
+                    Transport.Call(NodeMethods.DeleteKey, new KeyRef { Handle = h }, Empty.Parser);
+                }
+                catch (HsmClientException)
+                {
+                    // gone already, or the login ended: the node drops session keys with the login
+                }
+            }
+            _sessionObjects.Clear();
+        }
+    }
+
+    /// <summary>CKR_SESSION_READ_ONLY when a read-only session would change a token object.</summary>
+    public void RequireWritable(bool token)
+    {
+        if (token && !ReadWrite) throw new CkException(Ckr.SESSION_READ_ONLY);
+    }
+}
