@@ -19,6 +19,11 @@ internal static class NodeCommand
             Description = "Address to bind, HOST:PORT (repeatable). Default 127.0.0.1:2225.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var wireListen = new Option<string[]>("--wire-listen")
+        {
+            Description = "Address of the wire transport used by the PKCS#11 module, HOST:PORT (repeatable). Default: each --listen address at port + 1; none disables it.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var allowPublic = new Option<bool>("--allow-public-bind") { Description = "Allow a wildcard or public listen address (not recommended: use a private endpoint)." };
         var unsealStdin = new Option<bool>("--unseal-stdin") { Description = "Derive the master key from a passphrase read from standard input." };
         var unsealEnv = new Option<string?>("--unseal-passphrase-env") { Description = "Derive the master key from the passphrase in this environment variable." };
@@ -32,7 +37,7 @@ internal static class NodeCommand
         var requireClientCert = new Option<bool>("--require-client-cert") { Description = "After activation, refuse clients without a certificate that chains to PO.crt." };
         var command = new Command("node", "Run a CloudHSM node (gRPC over TLS) in the foreground.")
         {
-            data, listen, allowPublic, unsealStdin, unsealEnv, maxUsers, maxKeys, nonFips, lockout, minPassword, challengeLifetime, idle, requireClientCert,
+            data, listen, wireListen, allowPublic, unsealStdin, unsealEnv, maxUsers, maxKeys, nonFips, lockout, minPassword, challengeLifetime, idle, requireClientCert,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -41,10 +46,12 @@ internal static class NodeCommand
             {
                 var allow = parse.GetValue(allowPublic);
                 var addresses = parse.GetValue(listen) is { Length: > 0 } given ? given : ["127.0.0.1:2225"];
+                var endpoints = addresses.Select(a => ListenAddressPolicy.Parse(a, allow)).ToList();
                 options = new NodeOptions
                 {
                     DataDirectory = parse.GetValue(data)!,
-                    Listen = addresses.Select(a => ListenAddressPolicy.Parse(a, allow)).ToList(),
+                    Listen = endpoints,
+                    WireListen = WireEndpoints(parse.GetValue(wireListen), endpoints, allow),
                     Unseal = ReadUnseal(parse.GetValue(unsealStdin), parse.GetValue(unsealEnv)),
                     Policy = new PartitionPolicy
                     {
@@ -91,6 +98,17 @@ internal static class NodeCommand
             Console.Error.WriteLine($"RET_BIND_FAILED: cannot listen: {e.Message}");
             return ExitCodes.Refused;
         }
+    }
+
+    /// <summary>--wire-listen: explicit addresses, "none", or (absent) each listen address at port + 1.</summary>
+    private static List<System.Net.IPEndPoint> WireEndpoints(string[]? given, List<System.Net.IPEndPoint> listen, bool allowPublic)
+    {
+        if (given is not { Length: > 0 }) return listen.Select(ListenAddressPolicy.WireEndpointFor).ToList();
+        if (given.Any(g => g.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)))
+        {
+            return given.Length == 1 ? [] : throw new CliException("RET_INVALID_INPUT", "--wire-listen none cannot be combined with addresses.");
+        }
+        return given.Select(a => ListenAddressPolicy.Parse(a, allowPublic, Protocol.WireFraming.DefaultPort)).ToList();
     }
 
     private static int IdleSeconds(int seconds) => seconds is >= 10 and <= 86_400

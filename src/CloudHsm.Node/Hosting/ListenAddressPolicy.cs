@@ -10,12 +10,12 @@ namespace CloudHsm.Node.Hosting;
 /// </summary>
 public static class ListenAddressPolicy
 {
-    public static IPEndPoint Parse(string text, bool allowPublic)
+    public static IPEndPoint Parse(string text, bool allowPublic, int defaultPort = Protocol.WireNames.DefaultPort)
     {
         text = text.Trim();
         var colon = text.LastIndexOf(':');
         string host;
-        int port = Protocol.WireNames.DefaultPort;
+        int port = defaultPort;
         if (text.StartsWith('['))
         {
             var close = text.IndexOf(']', StringComparison.Ordinal);
@@ -48,6 +48,12 @@ public static class ListenAddressPolicy
         }
         return new IPEndPoint(address, port);
     }
+
+    /// <summary>The default wire endpoint beside a gRPC endpoint: the same address, port + 1.</summary>
+    public static IPEndPoint WireEndpointFor(IPEndPoint listen) => listen.Port < 65535
+        ? new IPEndPoint(listen.Address, listen.Port + 1)
+        : throw new HsmException(HsmError.RET_INVALID_INPUT,
+            $"The wire endpoint defaults to the listen port + 1, and {listen} has none: give --wire-listen HOST:PORT (or none).");
 
     public static bool IsPrivate(IPAddress address)
     {

@@ -3,7 +3,9 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using CloudHsm.Core.Owner;
 using CloudHsm.Node.Services;
+using CloudHsm.Node.Wire;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -15,7 +17,8 @@ namespace CloudHsm.Node.Hosting;
 
 /// <summary>
 /// Runs a node: Kestrel on the given addresses only, HTTP/2 over TLS 1.2/1.3, the gRPC services,
-/// with the certificate chosen per handshake from <see cref="Tls.NodeTlsIdentity"/>.
+/// with the certificate chosen per handshake from <see cref="Tls.NodeTlsIdentity"/>; beside them the
+/// wire transport's endpoints (same TLS options, a raw connection handler over the same services).
 /// </summary>
 public static class NodeHost
 {
@@ -44,18 +47,23 @@ public static class NodeHost
                 kestrel.Listen(endpoint, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http2;
-                    listen.UseHttps(https =>
-                    {
-                        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                        https.ServerCertificateSelector = (_, _) => runtime.Tls.Current;
-                        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                        https.ClientCertificateValidation = (certificate, _, _) => AcceptClientCertificate(runtime, certificate);
-                        https.HandshakeTimeout = TimeSpan.FromSeconds(10);
-                    });
+                    listen.UseHttps(https => ConfigureTls(https, runtime));
+                });
+            }
+            // The wire transport: same TLS identity and client-certificate rule, no HTTP.
+            foreach (var endpoint in runtime.Options.WireEndpoints)
+            {
+                kestrel.Listen(endpoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.None;
+                    listen.UseHttps(https => ConfigureTls(https, runtime));
+                    listen.UseConnectionHandler<WireConnectionHandler>();
                 });
             }
         });
         builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton<WireMethodTable>();
+        builder.Services.AddSingleton<WireConnectionHandler>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.EnableDetailedErrors = false;
@@ -73,6 +81,15 @@ public static class NodeHost
         app.MapGrpcService<KeysGrpcService>();
         app.MapGrpcService<CryptoGrpcService>();
         return app;
+    }
+
+    private static void ConfigureTls(HttpsConnectionAdapterOptions https, NodeRuntime runtime)
+    {
+        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+        https.ServerCertificateSelector = (_, _) => runtime.Tls.Current;
+        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+        https.ClientCertificateValidation = (certificate, _, _) => AcceptClientCertificate(runtime, certificate);
+        https.HandshakeTimeout = TimeSpan.FromSeconds(10);
     }
 
     /// <summary>
@@ -93,6 +110,7 @@ public static class NodeHost
     {
         log.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");
         foreach (var endpoint in runtime.Options.Listen) log.WriteLine($"  listening on {endpoint} (gRPC over TLS 1.2/1.3)");
+        foreach (var endpoint in runtime.Options.WireEndpoints) log.WriteLine($"  wire transport on {endpoint} (length-prefixed messages over TLS 1.2/1.3, for the PKCS#11 module)");
         if (!runtime.Tls.Activated)
         {
             log.WriteLine($"  not activated: clients pin {runtime.Tls.BootstrapPath} (sha256 {OwnerCertificates.Fingerprint(runtime.Tls.Current.RawData)})");

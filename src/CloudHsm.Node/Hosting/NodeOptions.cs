@@ -10,6 +10,14 @@ public sealed record NodeOptions
 {
     public required string DataDirectory { get; init; }
     public IReadOnlyList<IPEndPoint> Listen { get; init; } = [new(IPAddress.Loopback, Protocol.WireNames.DefaultPort)];
+    /// <summary>
+    /// Endpoints of the wire transport (length-prefixed messages over TLS, for the PKCS#11 module).
+    /// Null: each <see cref="Listen"/> endpoint's address at port + 1; empty: none.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint>? WireListen { get; init; }
+
+    /// <summary>The wire endpoints the node serves (<see cref="WireListen"/> or its default).</summary>
+    public IReadOnlyList<IPEndPoint> WireEndpoints => WireListen ?? [.. Listen.Select(ListenAddressPolicy.WireEndpointFor)];
     public UnsealSource Unseal { get; init; } = new UnsealSource.KeyFile();
     /// <summary>Rules of a new partition; ignored once the partition exists (they are part of its state).</summary>
     public PartitionPolicy Policy { get; init; } = PartitionPolicy.Default;

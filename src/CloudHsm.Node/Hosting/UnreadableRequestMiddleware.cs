@@ -12,7 +12,7 @@ namespace CloudHsm.Node.Hosting;
 /// </summary>
 internal static class UnreadableRequestMiddleware
 {
-    private const string Message = "The request could not be read as a message of this method.";
+    public const string Message = "The request could not be read as a message of this method.";
 
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

@@ -15,12 +15,17 @@ public sealed class ClientCertificateInterceptor(NodeRuntime node) : Interceptor
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (node.Options.RequireClientCertificate && node.Tls.Activated
-            && context.GetHttpContext().Connection.ClientCertificate is null)
+        Enforce(node, context.GetHttpContext().Connection.ClientCertificate is not null);
+        return continuation(request, context);
+    }
+
+    /// <summary>The rule itself, shared with the wire transport (which has no HttpContext).</summary>
+    public static void Enforce(NodeRuntime node, bool presentedCertificate)
+    {
+        if (node.Options.RequireClientCertificate && node.Tls.Activated && !presentedCertificate)
         {
             throw new HsmException(HsmError.RET_CLIENT_CERTIFICATE_REQUIRED,
                 "This node requires a client certificate issued under the partition owner's PO.crt.");
         }
-        return continuation(request, context);
     }
 }

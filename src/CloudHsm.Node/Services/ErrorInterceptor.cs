@@ -12,6 +12,9 @@ namespace CloudHsm.Node.Services;
 /// </summary>
 public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
+    /// <summary>All a client learns of an unexpected failure (with RET_INTERNAL_ERROR).</summary>
+    public const string InternalErrorMessage = "The node could not complete the operation.";
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -34,7 +37,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         catch (Exception e)
         {
             LogUnexpected(logger, context.Method, e.GetType().Name);
-            throw ToRpc(HsmError.RET_INTERNAL_ERROR, "The node could not complete the operation.");
+            throw ToRpc(HsmError.RET_INTERNAL_ERROR, InternalErrorMessage);
         }
     }
 
