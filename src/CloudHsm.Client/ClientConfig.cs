@@ -16,6 +16,12 @@ public sealed record ClientConfig
     /// <summary>Node endpoints as HOST:PORT.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
 
+    /// <summary>
+    /// Wire-transport endpoints (used by the PKCS#11 module) as HOST:PORT, one per node in the order of
+    /// <see cref="Nodes"/>; absent or empty: each node's host at its port + 1 (see <see cref="WireEndpoints"/>).
+    /// </summary>
+    public IReadOnlyList<string>? Wire { get; init; }
+
     /// <summary>Path of PO.crt; a node's certificate chain must end at it.</summary>
     public string? PoCertificate { get; init; }
 
@@ -36,6 +42,16 @@ public sealed record ClientConfig
 
     public string? Resolve(string? path) =>
         path is null ? null : Path.IsPathRooted(path) || BaseDirectory is null ? path : Path.Combine(BaseDirectory, path);
+
+    /// <summary>
+    /// The wire endpoints to try, in order: <see cref="Wire"/> when given (a missing port is the
+    /// default wire port), else each node's host at its port + 1. Computed here rather than as a
+    /// property default, which the JSON source generator would not apply.
+    /// </summary>
+    public IReadOnlyList<CloudHsm.Client.Wire.WireEndpoint> WireEndpoints() =>
+        Wire is { Count: > 0 }
+            ? [.. Wire.Select(w => CloudHsm.Client.Wire.WireEndpoint.Parse(w, Protocol.WireFraming.DefaultPort))]
+            : [.. (Nodes ?? []).Select(n => CloudHsm.Client.Wire.WireEndpoint.Parse(n, Protocol.WireNames.DefaultPort).NextPort())];
 
     /// <summary>Finds the configuration: explicit path, then CLOUDHSM_CONFIG, then /etc/cloudhsm/client.json.</summary>
     public static ClientConfig Load(string? explicitPath = null)

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+
+namespace CloudHsm.Client.Wire;
+
+/// <summary>
+/// Wire connections for many threads: each call borrows an idle connection (or opens one) and gives
+/// it back, so concurrent calls never share one. The idle list is lock-free: a fork() while another
+/// thread was inside the pool cannot leave it locked in the child, and connections that were busy at
+/// that moment are simply not in the child's pool. All connections share one configuration and the
+/// token of the application's login.
+/// </summary>
+public sealed class WireConnectionPool : IDisposable
+{
+    private readonly WireSettings _settings;
+    private readonly ConcurrentStack<WireConnection> _idle = new();
+    private volatile bool _disposed;
+
+    public WireConnectionPool(ClientConfig config, string? clientName = null)
+    {
+        _settings = WireSettings.From(config, clientName);
+    }
+
+    /// <summary>The bearer token of the login, sent with every call while set (null before login).</summary>
+    public string? AuthorizationToken { get; set; }
+
+    /// <summary>As <see cref="WireConnection.Call"/>, from any thread.</summary>
+    public TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser) where TResponse : IMessage<TResponse>
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_idle.TryPop(out var connection)) connection = new WireConnection(_settings);
+        try
+        {
+            connection.AuthorizationToken = AuthorizationToken;
+            return connection.Call(method, request, parser);
+        }
+        finally
+        {
+            if (_disposed) connection.Dispose();
+            else _idle.Push(connection);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryPop(out var connection)) connection.Dispose();
+    }
+}
