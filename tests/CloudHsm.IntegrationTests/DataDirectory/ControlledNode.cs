@@ -44,6 +44,13 @@ internal sealed class ControlledNode : IAsyncDisposable
     {
         var port = NodeProcess.FreePort();
         var args = new List<string> { "node", "--data", dataDirectory, "--listen", $"{listenHost}:{port}" };
+        if (!extraArgs.Contains("--wire-listen"))
+        {
+            // A free port of its own: the default (port + 1) may belong to another test's node.
+            int wirePort;
+            do wirePort = NodeProcess.FreePort(); while (wirePort == port);
+            args.AddRange(["--wire-listen", $"{listenHost}:{wirePort}"]);
+        }
         args.AddRange(extraArgs);
         var process = Process.Start(CliRunner.StartInfo(args, environment))!;
         process.StandardInput.Close();

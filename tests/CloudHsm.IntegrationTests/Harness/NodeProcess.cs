@@ -11,18 +11,24 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private NodeProcess(Process process, string dataDirectory, int port)
+    private NodeProcess(Process process, string dataDirectory, int port, int? wirePort)
     {
         _process = process;
         DataDirectory = dataDirectory;
         Port = port;
+        WirePort = wirePort;
     }
 
     public string DataDirectory { get; }
     public int Port { get; }
     public string Endpoint => $"127.0.0.1:{Port}";
+
+    /// <summary>The wire transport's port (a free one of its own, not port + 1), or null when the test chose --wire-listen itself.</summary>
+    public int? WirePort { get; }
+    public string? WireEndpoint => WirePort is { } p ? $"127.0.0.1:{p}" : null;
     public string BootstrapCertificate => Path.Combine(DataDirectory, "bootstrap.crt");
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
 
     public string Log
     {
@@ -41,9 +47,16 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         var port = FreePort();
         var args = new List<string> { "node", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}" };
+        int? wirePort = null;
+        if (!extraArgs.Contains("--wire-listen"))
+        {
+            // A free port of its own: the default (port + 1) may belong to another test's node.
+            do wirePort = FreePort(); while (wirePort == port);
+            args.AddRange(["--wire-listen", $"127.0.0.1:{wirePort}"]);
+        }
         args.AddRange(extraArgs);
         var process = Process.Start(CliRunner.StartInfo(args))!;
-        var node = new NodeProcess(process, dataDirectory, port);
+        var node = new NodeProcess(process, dataDirectory, port, wirePort);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (node._log) node._log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (node._log) node._log.AppendLine(e.Data); };
         process.BeginOutputReadLine();

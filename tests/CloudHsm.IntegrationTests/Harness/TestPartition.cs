@@ -50,6 +50,7 @@ public sealed class TestPartition : IAsyncDisposable
             ["nodes"] = new[] { Node.Endpoint },
             ["poCertificate"] = poCert ?? PoCert,
         };
+        if (Node.WireEndpoint is { } wire) config["wire"] = new[] { wire };
         if (bootstrap) config["bootstrapCertificate"] = Node.BootstrapCertificate;
         File.WriteAllText(ConfigPath, JsonSerializer.Serialize(config));
     }
