@@ -15,14 +15,16 @@ public sealed class SecretSealer : IDisposable
     public const int Overhead = 1 + NonceLength + TagLength;
     public const int KeyLength = 32;
 
-    private readonly AesGcm _aes;
+    // An AesGcm instance holds one cipher context and is not safe for use by several threads at once
+    // (concurrent requests then fail, or unseal garbage as "tampered"): one instance per thread.
+    private readonly ThreadLocal<AesGcm> _aes;
     private readonly byte[] _key;
 
     public SecretSealer(ReadOnlySpan<byte> key)
     {
         if (key.Length != KeyLength) throw new ArgumentException("A sealing key is 32 bytes.", nameof(key));
         _key = key.ToArray();
-        _aes = new AesGcm(_key, TagLength);
+        _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagLength), trackAllValues: true);
     }
 
     public byte[] Seal(ReadOnlySpan<byte> plaintext, string purpose)
@@ -32,7 +34,7 @@ public sealed class SecretSealer : IDisposable
         var nonce = output.AsSpan(1, NonceLength);
         RandomNumberGenerator.Fill(nonce);
         var ad = Encoding.UTF8.GetBytes(purpose);
-        _aes.Encrypt(nonce, plaintext, output.AsSpan(1 + NonceLength, plaintext.Length),
+        _aes.Value!.Encrypt(nonce, plaintext, output.AsSpan(1 + NonceLength, plaintext.Length),
             output.AsSpan(1 + NonceLength + plaintext.Length, TagLength), ad);
         return output;
     }
@@ -49,7 +51,7 @@ public sealed class SecretSealer : IDisposable
         var output = new byte[length];
         try
         {
-            _aes.Decrypt(sealedBlob.Slice(1, NonceLength), sealedBlob.Slice(1 + NonceLength, length),
+            _aes.Value!.Decrypt(sealedBlob.Slice(1, NonceLength), sealedBlob.Slice(1 + NonceLength, length),
                 sealedBlob.Slice(1 + NonceLength + length, TagLength), output, Encoding.UTF8.GetBytes(purpose));
         }
         catch (AuthenticationTagMismatchException)
@@ -67,6 +69,7 @@ public sealed class SecretSealer : IDisposable
 
     public void Dispose()
     {
+        foreach (var aes in _aes.Values) aes.Dispose();
         _aes.Dispose();
         CryptographicOperations.ZeroMemory(_key);
     }

@@ -22,6 +22,39 @@ public class SecretSealerTests
     }
 
     [Fact]
+    public void OneSealerUsedByManyThreadsAtOnce_SealsAndUnsealsEveryBlob()
+    {
+        // The node seals and unseals from every request thread with one sealer (key material for each
+        // signature): an AES-GCM context shared between threads would mix their operations.
+        using var sealer = NewSealer();
+        var blobs = Enumerable.Range(0, 64).Select(i => sealer.Seal(BitConverter.GetBytes(i), Purpose)).ToArray();
+        var failures = 0;
+        using var start = new Barrier(8);
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < 20_000; i++)
+            {
+                var n = (t * 7 + i) % blobs.Length;
+                try
+                {
+                    var ok = sealer.TryUnseal(blobs[n], Purpose, out var plaintext) && BitConverter.ToInt32(plaintext) == n
+                        && sealer.TryUnseal(sealer.Seal(plaintext, Purpose), Purpose, out var again) && again.AsSpan().SequenceEqual(plaintext);
+                    if (!ok) Interlocked.Increment(ref failures);
+                }
+                catch (CryptographicException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
     public void SealedBlob_DoesNotShowThePlaintext_AndDiffersEachTime()
     {
         using var sealer = NewSealer();
