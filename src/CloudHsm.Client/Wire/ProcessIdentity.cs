@@ -5,8 +5,8 @@ namespace CloudHsm.Client.Wire;
 /// <summary>
 /// The id of the process the caller runs in, read again after fork() (Environment.ProcessId is cached,
 /// so a forked child would see its parent's). On Linux the id is kept in a page marked
-/// MADV_WIPEONFORK: the kernel zeroes it in a child, so the check costs a memory read and getpid()
-/// runs once per process. Where that is not available, getpid() runs on every check; where libc
+/// MADV_WIPEONFORK: the kernel zeroes it in a child, so the check costs a memory read and Libc.getpid()
+/// runs once per process. Where that is not available, Libc.getpid() runs on every check; where libc
 /// cannot be called at all, fork goes unnoticed and the cached id is returned.
 /// </summary>
 internal static class ProcessIdentity
@@ -25,11 +25,11 @@ internal static class ProcessIdentity
         {
             var id = Marshal.ReadInt32(s_page);
             if (id != 0) return id;
-            id = getpid();
+            id = Libc.getpid();
             Marshal.WriteInt32(s_page, id);
             return id;
         }
-        return s_hasGetPid ? getpid() : Environment.ProcessId;
+        return s_hasGetPid ? Libc.getpid() : Environment.ProcessId;
     }
 
     private static nint MapWipeOnForkPage()
@@ -37,14 +37,14 @@ internal static class ProcessIdentity
         if (!OperatingSystem.IsLinux()) return 0;
         try
         {
-            var page = mmap(0, PageBytes, ProtReadWrite, MapPrivateAnonymous, -1, 0);
+            var page = Libc.mmap(0, PageBytes, ProtReadWrite, MapPrivateAnonymous, -1, 0);
             if (page == -1) return 0;
-            if (madvise(page, PageBytes, MadvWipeOnFork) != 0)
+            if (Libc.madvise(page, PageBytes, MadvWipeOnFork) != 0)
             {
-                munmap(page, PageBytes);
+                Libc.munmap(page, PageBytes);
                 return 0;
             }
-            Marshal.WriteInt32(page, getpid());
+            Marshal.WriteInt32(page, Libc.getpid());
             return page;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -58,7 +58,7 @@ internal static class ProcessIdentity
         if (OperatingSystem.IsWindows()) return false;
         try
         {
-            return getpid() > 0;
+            return Libc.getpid() > 0;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -66,17 +66,4 @@ internal static class ProcessIdentity
         }
     }
 
-#pragma warning disable SYSLIB1054 // DllImport keeps this assembly free of unsafe code; all signatures are blittable.
-    [DllImport("libc", EntryPoint = "getpid")]
-    private static extern int getpid();
-
-    [DllImport("libc", EntryPoint = "mmap")]
-    private static extern nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
-
-    [DllImport("libc", EntryPoint = "madvise")]
-    private static extern int madvise(nint address, nuint length, int advice);
-
-    [DllImport("libc", EntryPoint = "munmap")]
-    private static extern int munmap(nint address, nuint length);
-#pragma warning restore SYSLIB1054
 }

@@ -123,13 +123,44 @@ public sealed class WireConnection : IDisposable
     /// <summary>Closes the connection (the next call opens a new one).</summary>
     public void Close()
     {
+        if (_stream is not null && _process != ProcessIdentity.Current())
+        {
+            Abandon();
+            return;
+        }
         var stream = _stream;
         _stream = null;
         _socket = null;
         _clientNameSent = false;
-        // In a forked child this closes only the child's copy of the descriptor: nothing is sent, so
-        // the parent's connection (and its TLS state) is untouched.
         stream?.Dispose();
+    }
+
+    /// <summary>
+    /// In a forked child: lets go of the parent's connection without touching it. Only the child's
+    /// copy of the descriptor is closed (the parent's connection stays open and its TLS state in
+    /// step); the TLS objects are dropped, not disposed, so that nothing of the parent's session is
+    /// released or sent from the child, and the socket handle is marked invalid so that no later
+    /// release closes a descriptor number the child has reused.
+    /// </summary>
+    private void Abandon()
+    {
+        var socket = _socket;
+        _stream = null;
+        _socket = null;
+        _clientNameSent = false;
+        if (socket is null) return;
+        var handle = socket.SafeHandle;
+        var fd = (int)handle.DangerousGetHandle();
+        handle.SetHandleAsInvalid();
+        GC.SuppressFinalize(socket);
+        try
+        {
+            Libc.close(fd);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // the descriptor stays open in the child until it exits
+        }
     }
 
     public void Dispose()
@@ -147,7 +178,7 @@ public sealed class WireConnection : IDisposable
         {
             if (_process != ProcessIdentity.Current())
             {
-                Close(); // a forked child: the connection belongs to the parent
+                Abandon(); // a forked child: the connection belongs to the parent
             }
             else if (Environment.TickCount64 - _lastUse > IdleCheckMilliseconds && ClosedByPeer(_socket!))
             {
@@ -231,7 +262,7 @@ public sealed class WireConnection : IDisposable
     private static HsmClientException Broken(Exception e, WireEndpoint endpoint)
     {
         var socketError = e as SocketException ?? e.InnerException as SocketException;
-        return socketError?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock
+        return socketError?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.InProgress
             ? new HsmClientException("RET_TIMEOUT", $"Node {endpoint} did not answer within the timeout.", transient: true)
             : new HsmClientException("RET_NODE_UNAVAILABLE", $"Cannot reach node {endpoint} (wire transport): {Describe(e, socketError)}.", transient: true);
     }

@@ -4,15 +4,17 @@ using System.Net.Sockets;
 namespace CloudHsm.Client.Wire;
 
 /// <summary>
-/// Opens a TCP connection synchronously with a bounded wait: a non-blocking connect() and a poll() on
-/// the calling thread, then a blocking socket whose reads and writes time out (SO_RCVTIMEO and
-/// SO_SNDTIMEO). Nothing here needs the runtime's socket event thread, which a forked child lacks.
+/// Opens a TCP connection synchronously with a bounded wait, without the runtime's socket event
+/// thread (which a forked child lacks): the socket stays in blocking mode throughout, and the kernel
+/// bounds every wait: SO_SNDTIMEO bounds connect() and writes, SO_RCVTIMEO bounds reads. (Switching
+/// a .NET socket to non-blocking, even briefly, leaves its descriptor non-blocking for good, and its
+/// synchronous calls are then served through the event thread.)
 /// </summary>
 internal static class WireSocket
 {
     public static Socket Connect(WireEndpoint endpoint, TimeSpan timeout)
     {
-        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var milliseconds = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
         SocketException? last = null;
         foreach (var address in Resolve(endpoint.Host))
         {
@@ -20,32 +22,16 @@ internal static class WireSocket
             try
             {
                 socket.NoDelay = true;
-                socket.Blocking = false;
-                try
-                {
-                    socket.Connect(new IPEndPoint(address, endpoint.Port));
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-                {
-                    var remaining = Math.Max(0, deadline - Environment.TickCount64);
-                    if (!socket.Poll(TimeSpan.FromMilliseconds(remaining), SelectMode.SelectWrite))
-                    {
-                        throw new SocketException((int)SocketError.TimedOut);
-                    }
-                    var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-                    if (error != SocketError.Success) throw new SocketException((int)error);
-                }
-                socket.Blocking = true;
-                var milliseconds = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
                 socket.ReceiveTimeout = milliseconds;
                 socket.SendTimeout = milliseconds;
+                socket.Connect(new IPEndPoint(address, endpoint.Port));
                 return socket;
             }
             catch (SocketException e)
             {
                 socket.Dispose();
                 last = e;
-                if (e.SocketErrorCode == SocketError.TimedOut) break;
+                if (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.InProgress) break;
             }
         }
         throw last ?? new SocketException((int)SocketError.HostNotFound);

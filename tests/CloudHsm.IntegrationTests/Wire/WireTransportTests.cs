@@ -161,6 +161,33 @@ public sealed class WireTransportTests(WireFixture fixture) : IClassFixture<Wire
     }
 
     [Fact]
+    public void ItsSocketStaysInBlockingMode_SoNoCallWaitsOnTheRuntimesSocketThreadWhichAForkedChildLacks()
+    {
+        var port = int.Parse(P.Node.WireEndpoint!.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var before = ConnectionsTo(port);
+        using var wire = P.Connect();
+        Assert.Equal(PartitionStatus.Active, wire.Call(GetPartitionInfo, new Empty(), PartitionInfo.Parser).Status);
+
+        var ours = ConnectionsTo(port).Except(before).ToList();
+        Assert.NotEmpty(ours);
+        foreach (var inode in ours)
+        {
+            var fd = Directory.GetFiles("/proc/self/fd").Single(f => new FileInfo(f).LinkTarget == $"socket:[{inode}]");
+            var flags = File.ReadAllLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}").Single(l => l.StartsWith("flags:", StringComparison.Ordinal));
+            var value = Convert.ToInt32(flags["flags:".Length..].Trim(), 8);
+            Assert.True((value & 0x800) == 0, $"the wire socket is O_NONBLOCK ({flags.Trim()})");
+        }
+    }
+
+    /// <summary>Inodes of this process's established IPv4 connections to a loopback port (/proc/self/net/tcp).</summary>
+    private static HashSet<string> ConnectionsTo(int port) =>
+        File.ReadAllLines("/proc/self/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f[2].EndsWith($":{port:X4}", StringComparison.Ordinal) && f[3] == "01" && f[9] != "0")
+            .Select(f => f[9])
+            .ToHashSet();
+
+    [Fact]
     public void ANodeWhoseCertificateDoesNotChainToTheConfiguredPoIsRefused()
     {
         var directory = Directory.CreateTempSubdirectory("cloudhsm-it-wire-trust-").FullName;
