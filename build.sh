@@ -7,9 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need_packages() {
-  # The tests drive real clients: openssl makes the owner's certificates.
+  # The tests drive real clients: openssl makes the owner's certificates, OpenSC's pkcs11-tool
+  # drives the PKCS#11 module. NativeAOT (the module is a native shared library) links with clang
+  # and lld against zlib.
   local missing=()
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+  command -v clang >/dev/null 2>&1 || missing+=(clang)
+  command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
+  [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
@@ -21,6 +27,12 @@ need_packages() {
 
 build() {
   dotnet build CloudHsm.slnx -c Release -nologo -v quiet
+}
+
+# The PKCS#11 module as applications load it: libcloudhsm_pkcs11.so (NativeAOT) in artifacts/pkcs11,
+# where its tests find it. Incremental: the native step is skipped when nothing changed.
+publish_pkcs11() {
+  dotnet publish src/CloudHsm.Pkcs11/CloudHsm.Pkcs11.csproj -r linux-x64 -c Release -o artifacts/pkcs11 -nologo -v quiet
 }
 
 case "${1:-}" in
@@ -36,6 +48,7 @@ case "${1:-}" in
   test)
     need_packages
     build
+    publish_pkcs11
     log=$(mktemp)
     status=0
     dotnet test CloudHsm.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?

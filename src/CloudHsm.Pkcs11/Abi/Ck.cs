@@ -75,8 +75,11 @@ internal static class Cka
     public const ulong SENSITIVE = 0x103;
     public const ulong ENCRYPT = 0x104;
     public const ulong DECRYPT = 0x105;
+    public const ulong WRAP = 0x106;
+    public const ulong UNWRAP = 0x107;
     public const ulong SIGN = 0x108;
     public const ulong VERIFY = 0x10A;
+    public const ulong DERIVE = 0x10C;
     public const ulong SIGN_RECOVER = 0x109;
     public const ulong VERIFY_RECOVER = 0x10B;
     public const ulong START_DATE = 0x110;

@@ -70,7 +70,8 @@ internal static unsafe class KeyManagement
                 var request = new GenerateKeyPairRequest { KeyType = keyType, Parameter = parameter };
                 // The node computes these from the parameter; it takes them in no template.
                 ulong[] computed = [Cka.MODULUS_BITS, Cka.PUBLIC_EXPONENT, Cka.EC_PARAMS];
-                request.PublicTemplate.AddRange(publicTemplate.Without(computed).ForNode(Cko.PUBLIC_KEY, keyType));
+                // A public key derives nothing; clients (OpenSC, Java) still ask CKA_DERIVE on it: accepted, and it reads CK_FALSE.
+                request.PublicTemplate.AddRange(publicTemplate.Without([.. computed, Cka.DERIVE]).ForNode(Cko.PUBLIC_KEY, keyType));
                 request.PrivateTemplate.AddRange(privateTemplate.Without(computed).ForNode(Cko.PRIVATE_KEY, keyType));
                 var handles = session.Transport.Call(NodeMethods.GenerateKeyPair, request, KeyHandles.Parser).Handles;
                 session.Made(handles[0], privateTemplate.Token);

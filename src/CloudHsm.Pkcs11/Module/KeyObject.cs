@@ -21,6 +21,8 @@ internal sealed class KeyObject
     // Secret components: present on private and secret keys, never readable one by one.
     private static readonly FrozenSet<ulong> RsaPrivateParts = new ulong[] { Cka.PRIVATE_EXPONENT, 0x124, 0x125, 0x126, 0x127, Cka.COEFFICIENT }.ToFrozenSet();
 
+    private static readonly ulong[] Usages = [Cka.ENCRYPT, Cka.DECRYPT, Cka.WRAP, Cka.UNWRAP, Cka.SIGN, Cka.SIGN_RECOVER, Cka.VERIFY, Cka.VERIFY_RECOVER, Cka.DERIVE];
+
     private readonly Dictionary<ulong, byte[]> _attributes = [];
 
     public KeyObject(KeyInfo info)
@@ -33,13 +35,10 @@ internal sealed class KeyObject
         Default(Cka.START_DATE, Empty);
         Default(Cka.END_DATE, Empty);
         Default(Cka.COPYABLE, False);
+        // Usage flags are common to all keys: one the key cannot have reads CK_FALSE.
+        foreach (var usage in Usages) Default(usage, False);
         if (Class is Cko.PRIVATE_KEY or Cko.PUBLIC_KEY) Default(Cka.SUBJECT, Empty);
-        if (Class == Cko.PRIVATE_KEY)
-        {
-            Default(Cka.ALWAYS_AUTHENTICATE, False);
-            Default(Cka.SIGN_RECOVER, False);
-        }
-        if (Class == Cko.PUBLIC_KEY) Default(Cka.VERIFY_RECOVER, False);
+        if (Class == Cko.PRIVATE_KEY) Default(Cka.ALWAYS_AUTHENTICATE, False);
     }
 
     public ulong Handle { get; }

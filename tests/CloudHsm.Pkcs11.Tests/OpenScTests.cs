@@ -1,0 +1,69 @@
+using CloudHsm.IntegrationTests.Harness;
+
+namespace CloudHsm.Pkcs11.Tests;
+
+/// <summary>OpenSC's pkcs11-tool, a client nobody here wrote, driving the module in its own process.</summary>
+[Collection(ModuleCollection.Name)]
+public sealed class OpenScTests(ModuleFixture module)
+{
+    private async Task<CliResult> Pkcs11ToolAsync(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("pkcs11-tool")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = module.Partition.Directory,
+        };
+        psi.ArgumentList.Add("--module");
+        psi.ArgumentList.Add(ModuleFixture.LibraryPath);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["CLOUDHSM_CONFIG"] = module.Partition.ConfigPath;
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task ListsSlotTokenAndMechanisms()
+    {
+        var slots = (await Pkcs11ToolAsync("-L")).ShouldSucceed();
+        Assert.Contains("CloudHSM partition", slots.Stdout);
+        Assert.Contains("token label        : cloudhsm-", slots.Stdout);
+        Assert.Contains("token manufacturer : CloudHSM", slots.Stdout);
+        Assert.Contains("login required", slots.Stdout);
+
+        var token = (await Pkcs11ToolAsync("-T")).ShouldSucceed();
+        Assert.Contains("serial num", token.Stdout);
+
+        var mechanisms = (await Pkcs11ToolAsync("-M")).ShouldSucceed();
+        Assert.Contains("ECDSA-SHA256", mechanisms.Stdout);
+        Assert.Contains("AES-GCM", mechanisms.Stdout);
+        Assert.Contains("RSA-PKCS-KEY-PAIR-GEN", mechanisms.Stdout);
+    }
+
+    [Fact]
+    public async Task GeneratesAnEcKeyAndSignsWithIt()
+    {
+        var pin = module.UserPin;
+        var label = "opensc-" + Guid.NewGuid().ToString("N")[..8];
+        var made = (await Pkcs11ToolAsync("--login", "--pin", pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", "0a0b")).ShouldSucceed();
+        Assert.Contains("EC_POINT", made.Stdout);
+
+        var data = Path.Combine(module.Partition.Directory, label + ".txt");
+        var signature = Path.Combine(module.Partition.Directory, label + ".sig");
+        await File.WriteAllTextAsync(data, "signed through OpenSC");
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--sign", "--mechanism", "ECDSA-SHA256", "--label", label,
+            "--input-file", data, "--output-file", signature)).ShouldSucceed();
+        Assert.Equal(64, new FileInfo(signature).Length);
+        var verified = (await Pkcs11ToolAsync("--login", "--pin", pin, "--verify", "--mechanism", "ECDSA-SHA256", "--label", label,
+            "--input-file", data, "--signature-file", signature)).ShouldSucceed();
+        Assert.Contains("Signature is valid", verified.Stdout);
+
+        var objects = (await Pkcs11ToolAsync("--login", "--pin", pin, "--list-objects", "--type", "privkey")).ShouldSucceed();
+        Assert.Contains(label, objects.Stdout);
+    }
+}
