@@ -49,6 +49,9 @@ public sealed class TestPartition : IAsyncDisposable
         {
             ["nodes"] = new[] { Node.Endpoint },
             ["poCertificate"] = poCert ?? PoCert,
+            // Generous: a shared, loaded test machine can take long over a first login (PBKDF2 and a
+            // cold node); a refusal still comes back at once.
+            ["timeoutSeconds"] = 120,
         };
         if (Node.WireEndpoint is { } wire) config["wire"] = new[] { wire };
         if (bootstrap) config["bootstrapCertificate"] = Node.BootstrapCertificate;
