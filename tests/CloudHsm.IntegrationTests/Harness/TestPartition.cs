@@ -39,7 +39,15 @@ public sealed class TestPartition : IAsyncDisposable
     public static async Task<TestPartition> StartActivatedAsync(params string[] nodeArgs)
     {
         var partition = await StartAsync(nodeArgs);
-        await partition.ActivateAsync();
+        try
+        {
+            await partition.ActivateAsync();
+        }
+        catch
+        {
+            await partition.DisposeAsync(); // a failed activation must not leave its node running
+            throw;
+        }
         return partition;
     }
 
