@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using CloudHsm.Core.Keys;
+using CloudHsm.Core.Partition;
 using CloudHsm.Core.Sealing;
 using Microsoft.Data.Sqlite;
 
@@ -99,12 +100,22 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
         return result;
     }
 
-    /// <summary>How many rows the query's indexed columns select (no record is opened).</summary>
-    public int Count(KeyQuery query)
+    /// <summary>Keys by class and the stale ones, from the clear columns in one pass (no record is opened).</summary>
+    public KeyUsage CountUsage(DateTimeOffset staleBefore, int staleDays)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM keys k WHERE " + Where(cmd, query with { AfterHandle = 0 }) + ";";
-        return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        cmd.CommandText = "SELECT class, COUNT(*), TOTAL(active_at < $u) FROM keys GROUP BY class;";
+        cmd.Parameters.AddWithValue("$u", staleBefore.ToUnixTimeSeconds());
+        var byClass = new Dictionary<ObjectClass, int>();
+        var stale = 0;
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            byClass[(ObjectClass)reader.GetInt64(0)] = reader.GetInt32(1);
+            stale += (int)reader.GetDouble(2);
+        }
+        return new KeyUsage(byClass.GetValueOrDefault(ObjectClass.PrivateKey), byClass.GetValueOrDefault(ObjectClass.PublicKey),
+            byClass.GetValueOrDefault(ObjectClass.SecretKey), stale, staleDays);
     }
 
     private string Where(SqliteCommand cmd, KeyQuery query)

@@ -104,9 +104,9 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
 
     public int KeyCount => Volatile.Read(ref _keyCount);
 
-    public int CountKeys(KeyQuery query)
+    public KeyUsage CountKeyUsage(DateTimeOffset staleBefore, int staleDays)
     {
-        lock (_dbLock) return _keyTable.Count(query);
+        lock (_dbLock) return _keyTable.CountUsage(staleBefore, staleDays);
     }
 
     private List<KeyRecord> QueryKeys(KeyQuery query, int limit)

@@ -9,53 +9,10 @@ internal static class MgmtCommand
 {
     public const string Usage = "cloudhsm mgmt [--config FILE] [singlecmd loginHSM <type> <name> <password|-hpswd> <command ...> [; <command ...>]]";
 
-    /// <summary>For --help only; the words are parsed by <see cref="RunAsync"/>.</summary>
-    public static Command Create()
-    {
-        var words = new Argument<string[]>("words") { Arity = ArgumentArity.ZeroOrMore, Description = "singlecmd and its commands" };
-        var command = new Command("mgmt", "The azcloudhsm_mgmt_util-compatible shell: interactive, or `singlecmd` for scripts. Type help inside for the commands.\n" + Usage) { words };
-        command.SetAction((parse, _) => RunAsync(["--config", parse.GetValue(CommonOptions.Config) ?? "", .. parse.GetValue(words) ?? []]));
-        return command;
-    }
+    public static Command Create() => CompatibilityShell.Create("mgmt",
+        "The azcloudhsm_mgmt_util-compatible shell: interactive, or `singlecmd` for scripts. Type help inside for the commands.", Usage, Open);
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        string? config = null;
-        var i = 0;
-        while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal))
-        {
-            if (args[i] == "--config" && i + 1 < args.Length)
-            {
-                config = args[i + 1].Length == 0 ? null : args[i + 1];
-                i += 2;
-            }
-            else
-            {
-                Console.Error.WriteLine($"RET_INVALID_INPUT: unknown option {args[i]}. Usage: {Usage}");
-                return ExitCodes.Usage;
-            }
-        }
-        // Azure's form: the configuration file may also stand before singlecmd.
-        if (config is null && i < args.Length && args[i] != "singlecmd" && File.Exists(args[i]))
-        {
-            config = args[i];
-            i++;
-        }
-        using var shell = new MgmtShell(config, Console.In, Console.Out, Console.Error);
-        try
-        {
-            if (i < args.Length && args[i] == "singlecmd") return await shell.RunSingleAsync(args[(i + 1)..]);
-            if (i < args.Length)
-            {
-                Console.Error.WriteLine($"RET_INVALID_INPUT: unexpected '{args[i]}'. Usage: {Usage}");
-                return ExitCodes.Usage;
-            }
-            return await shell.RunInteractiveAsync();
-        }
-        catch (Exception e) when (CommonOptions.Refusal(e) is { } r)
-        {
-            Console.Error.WriteLine($"{r.Name}: {r.Message}");
-            return ExitCodes.Refused;
-        }
-    }
+    public static Task<int> RunAsync(string[] args) => CompatibilityShell.RunAsync(args, Usage, Open);
+
+    private static MgmtShell Open(string? config) => new(config, Console.In, Console.Out, Console.Error);
 }

@@ -7,7 +7,7 @@ namespace CloudHsm.Cli.Mgmt;
 /// The `cloudhsm mgmt` compatibility shell: azcloudhsm_mgmt_util's commands with their positional
 /// syntax, interactive (prompt "cloudmgmt>") or as `singlecmd` for scripts.
 /// </summary>
-internal sealed class MgmtShell(string? configPath, TextReader input, TextWriter output, TextWriter error) : IDisposable
+internal sealed class MgmtShell(string? configPath, TextReader input, TextWriter output, TextWriter error) : ICompatibilityShell
 {
     private HsmClient? _client;
     private ClientConfig? _config;

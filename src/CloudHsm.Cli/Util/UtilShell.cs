@@ -13,7 +13,7 @@ internal enum UtilOutcome { Done, Refused, Usage }
 /// the original ("Cfm3... returned: 0x00 : HSM Return: SUCCESS", or the error code and its stable name) on
 /// standard output, and the reason of a refusal on standard error.
 /// </summary>
-internal sealed class UtilShell(string? configPath, TextReader input, TextWriter output, TextWriter error) : IDisposable
+internal sealed class UtilShell(string? configPath, TextReader input, TextWriter output, TextWriter error) : ICompatibilityShell
 {
     public const string Prompt = "Command: ";
 

@@ -12,18 +12,12 @@ public static partial class PartitionStateMachine
     {
         Permissions.Require(c.Actor, partition, Operation.UseKeys);
         var shares = (c.Shares ?? []).Where(u => u != c.Actor.Name && state.FindUser(u) is { Type: UserType.CU }).Distinct().ToList();
-        var handles = PutNewKeys(c.Keys, c.Actor, c.At, partition, state, shares);
-        if (c.History is { } history)
-        {
-            foreach (var handle in handles)
-            {
-                state.PutKey(state.FindKey(handle)! with { CreatedAt = history.CreatedAt, LastUsedAt = history.LastUsedAt, RetiredAt = history.RetiredAt });
-            }
-        }
+        PutNewKeys(c.Keys, c.Actor, c.At, partition, state, shares, c.History);
     }
 
     /// <summary>Stores one key or a pair (each the other's partner), within the partition's capacity.</summary>
-    private static ulong[] PutNewKeys(NewKey[] keys, Actor owner, DateTimeOffset at, PartitionRecord partition, IPartitionWriter state, IReadOnlyList<string> shares)
+    private static void PutNewKeys(NewKey[] keys, Actor owner, DateTimeOffset at, PartitionRecord partition, IPartitionWriter state,
+        IReadOnlyList<string> shares, KeyHistory? history = null)
     {
         if (keys.Length is 0 or > 2)
         {
@@ -58,11 +52,12 @@ public static partial class PartitionStateMachine
                 Shares = shares,
                 Attributes = keys[i].Attributes,
                 SealedMaterial = keys[i].SealedMaterial,
-                CreatedAt = at,
+                CreatedAt = history?.CreatedAt ?? at,
+                LastUsedAt = history?.LastUsedAt,
+                RetiredAt = history?.RetiredAt,
                 Partner = keys.Length == 2 ? keys[1 - i].Handle : null,
             });
         }
-        return [.. keys.Select(k => k.Handle)];
     }
 
     private static void RotateKey(RotateKey c, PartitionRecord partition, IPartitionWriter state)

@@ -40,7 +40,8 @@ public sealed class KeyDerivationService(KeyObjects objects)
         var baseKey = objects.Usable(caller, baseHandle, AttributeId.Derive, ObjectClass.PrivateKey, ObjectClass.SecretKey);
         var attributes = AttributePolicy.ForNewKey(ObjectClass.SecretKey, type, template, AttributePolicy.Origin.Derived, baseKey.Attributes);
         if (lengthBytes is < 1 or > 800) throw new HsmException(HsmError.RET_KEY_SIZE_RANGE, "A derived key is 1 to 800 bytes (AES: 16, 24 or 32).");
-        KeyMaterialCodec.ParseSecret(type, new byte[lengthBytes]); // checks the type and length before any work
+        KeyMaterialCodec.RequireSecretType(type); // type and length checked before any work
+        KeyGeneration.RequireSecretLength(type, lengthBytes);
         var value = mechanism == MechanismId.Ecdh1Derive
             ? objects.WithMaterial(baseKey, m => Ecdh(baseKey, m, parameters, lengthBytes))
             : objects.WithMaterial(baseKey, m => CounterKdf(baseKey, m, parameters, lengthBytes));

@@ -19,24 +19,26 @@ public static class KeyGeneration
 
     public static GeneratedKey Symmetric(KeyType type, int lengthBytes)
     {
+        var mechanism = type switch
+        {
+            KeyType.Aes => MechanismId.AesKeyGen,
+            KeyType.GenericSecret => MechanismId.GenericSecretKeyGen,
+            _ => throw new HsmException(HsmError.RET_INVALID_INPUT, $"{type} is not a symmetric key type."),
+        };
+        RequireSecretLength(type, lengthBytes);
+        var value = RandomNumberGenerator.GetBytes(lengthBytes);
+        return new GeneratedKey(value, SecretAttributes(type, value).With(AttributeId.KeyGenMechanism, (ulong)mechanism));
+    }
+
+    /// <summary>The lengths a secret key may have: AES 16, 24 or 32 bytes, a generic secret 8 to 800 (RET_KEY_SIZE_RANGE otherwise).</summary>
+    public static void RequireSecretLength(KeyType type, int lengthBytes)
+    {
         switch (type)
         {
-            case KeyType.Aes when lengthBytes is 16 or 24 or 32:
-            {
-                var value = RandomNumberGenerator.GetBytes(lengthBytes);
-                return new GeneratedKey(value, SecretAttributes(type, value).With(AttributeId.KeyGenMechanism, (ulong)MechanismId.AesKeyGen));
-            }
-            case KeyType.GenericSecret when lengthBytes is >= 8 and <= 800:
-            {
-                var value = RandomNumberGenerator.GetBytes(lengthBytes);
-                return new GeneratedKey(value, SecretAttributes(type, value).With(AttributeId.KeyGenMechanism, (ulong)MechanismId.GenericSecretKeyGen));
-            }
-            case KeyType.Aes:
+            case KeyType.Aes when lengthBytes is not (16 or 24 or 32):
                 throw new HsmException(HsmError.RET_KEY_SIZE_RANGE, "An AES key is 16, 24 or 32 bytes.");
-            case KeyType.GenericSecret:
+            case KeyType.GenericSecret when lengthBytes is < 8 or > 800:
                 throw new HsmException(HsmError.RET_KEY_SIZE_RANGE, "A generic secret is 8 to 800 bytes.");
-            default:
-                throw new HsmException(HsmError.RET_INVALID_INPUT, $"{type} is not a symmetric key type.");
         }
     }
 

@@ -115,14 +115,18 @@ public static class KeyMaterialCodec
     /// <summary>A secret key's raw value, checked for its type's lengths.</summary>
     public static ParsedKey ParseSecret(KeyType type, ReadOnlySpan<byte> value)
     {
-        var ok = type switch
-        {
-            KeyType.Aes => value.Length is 16 or 24 or 32,
-            KeyType.GenericSecret => value.Length is >= 8 and <= 800,
-            _ => throw new HsmException(HsmError.RET_KEY_TYPE_INCONSISTENT, $"{type} is not a secret key type."),
-        };
-        if (!ok) throw new HsmException(HsmError.RET_KEY_SIZE_RANGE, type == KeyType.Aes ? "An AES key is 16, 24 or 32 bytes." : "A generic secret is 8 to 800 bytes.");
+        RequireSecretType(type);
+        KeyGeneration.RequireSecretLength(type, value.Length);
         return new ParsedKey(ObjectClass.SecretKey, type, value.ToArray(), KeyGeneration.SecretAttributes(type, value));
+    }
+
+    /// <summary>Refuses a key type that is not a secret key's (AES, generic secret) with RET_KEY_TYPE_INCONSISTENT.</summary>
+    public static void RequireSecretType(KeyType type)
+    {
+        if (type is not (KeyType.Aes or KeyType.GenericSecret))
+        {
+            throw new HsmException(HsmError.RET_KEY_TYPE_INCONSISTENT, $"{type} is not a secret key type.");
+        }
     }
 
     /// <summary>The bytes a key leaves as when wrapped or exported: secret keys raw, private keys PKCS#8.</summary>

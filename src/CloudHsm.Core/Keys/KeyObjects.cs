@@ -25,7 +25,7 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
     public DomainKeys DomainKeys => keys;
 
     /// <summary>Called after each use of a token key (sign, decrypt, wrap...), for the last-used report.</summary>
-    public event Action<ulong>? Used;
+    public event Action<KeyRecord>? Used;
 
     public PartitionRecord RequireUser(LoginContext caller)
     {
@@ -134,7 +134,7 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
     /// <summary>Notes a use of a key (token keys only), for the last-used report.</summary>
     public void NoteUse(KeyRecord key)
     {
-        if (key.IsToken) Used?.Invoke(key.Handle);
+        if (key.IsToken) Used?.Invoke(key);
     }
 
     /// <summary>
@@ -157,25 +157,13 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
                 return CreateSessionKeys(caller, partition, sealedKeys, history);
             }
             RequireCapacity(partition, sealedKeys.Length);
-            for (var attempt = 1; ; attempt++)
-            {
-                var handles = sealedKeys.Select(_ => FreeHandle()).ToArray();
-                var command = new CreateKeys(caller.Actor, sealedKeys.Select((k, i) => new NewKey(handles[i], k.Attributes, k.Sealed)).ToArray())
+            return await SubmitWithFreshHandlesAsync(sealedKeys.Length, handles =>
+                new CreateKeys(caller.Actor, sealedKeys.Select((k, i) => new NewKey(handles[i], k.Attributes, k.Sealed)).ToArray())
                 {
                     At = clock.GetUtcNow(),
                     Shares = shares is { Count: > 0 } ? [.. shares] : null,
                     History = history,
-                };
-                try
-                {
-                    await log.SubmitAsync(command, ct);
-                    return handles;
-                }
-                catch (HsmException e) when (e.Error == HsmError.RET_KEY_HANDLE_TAKEN && attempt < HandleAttempts)
-                {
-                    // another command took the handle first; draw again
-                }
-            }
+                }, ct);
         }
         finally
         {
@@ -218,6 +206,27 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
     }
 
     public ValueTask SubmitAsync(PartitionCommand command, CancellationToken ct = default) => log.SubmitAsync(command, ct);
+
+    /// <summary>
+    /// Submits a command that creates keys under <paramref name="count"/> free random handles, drawing
+    /// again if another command took one first. Returns the handles used.
+    /// </summary>
+    public async ValueTask<ulong[]> SubmitWithFreshHandlesAsync(int count, Func<ulong[], PartitionCommand> command, CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var handles = Enumerable.Range(0, count).Select(_ => FreeHandle()).ToArray();
+            try
+            {
+                await log.SubmitAsync(command(handles), ct);
+                return handles;
+            }
+            catch (HsmException e) when (e.Error == HsmError.RET_KEY_HANDLE_TAKEN && attempt < HandleAttempts)
+            {
+                // another command took the handle first; draw again
+            }
+        }
+    }
 
     /// <summary>
     /// Refuses new keys beyond the partition's limit, counting this node's session keys too (the

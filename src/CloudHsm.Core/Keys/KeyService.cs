@@ -128,21 +128,10 @@ public sealed class KeyService(KeyObjects objects)
         {
             foreach (var m in material) CryptographicOperations.ZeroMemory(m.Material);
         }
-        for (var attempt = 1; ; attempt++)
-        {
-            var numbered = successors.Select(s => s with { Handle = (ulong)RandomNumberGenerator.GetInt32(1, int.MaxValue) }).ToArray();
-            try
-            {
-                await objects.SubmitAsync(new RotateKey(caller.Actor, halves[0].Handle, numbered) { At = objects.Clock.GetUtcNow() }, ct);
-                var mine = numbered[Array.FindIndex(halves, h => h.Handle == handle)].Handle;
-                var newPartner = numbered.Length == 2 ? numbered.Single(n => n.Handle != mine).Handle : (ulong?)null;
-                return (mine, newPartner);
-            }
-            catch (HsmException e) when (e.Error == HsmError.RET_KEY_HANDLE_TAKEN && attempt < 8)
-            {
-                // a handle was taken meanwhile; draw again
-            }
-        }
+        var handles = await objects.SubmitWithFreshHandlesAsync(successors.Count, fresh =>
+            new RotateKey(caller.Actor, halves[0].Handle, [.. successors.Select((s, i) => s with { Handle = fresh[i] })]) { At = objects.Clock.GetUtcNow() }, ct);
+        var mine = handles[Array.FindIndex(halves, h => h.Handle == handle)];
+        return (mine, handles.Length == 2 ? handles.Single(h => h != mine) : null);
     }
 
     /// <summary>key retire: the key (and its partner) may from now on only decrypt, verify and unwrap.</summary>

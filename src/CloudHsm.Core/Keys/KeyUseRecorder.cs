@@ -1,16 +1,16 @@
 using System.Collections.Concurrent;
 using CloudHsm.Core.Commands;
 using CloudHsm.Core.Errors;
-using CloudHsm.Core.Partition;
 
 namespace CloudHsm.Core.Keys;
 
 /// <summary>
 /// Keeps the last-used time of token keys without a write per operation: a use is recorded only
 /// when the stored time is older than <see cref="Resolution"/>, and pending uses go out together in
-/// one <see cref="RecordKeyUse"/> command. Attach it to <see cref="KeyObjects.Used"/>.
+/// one <see cref="RecordKeyUse"/> command. Attach it to <see cref="KeyObjects.Used"/>, which hands
+/// over the record the operation already read, so a use costs no second read of the store.
 /// </summary>
-public sealed class KeyUseRecorder(IPartitionView state, ICommandLog log, TimeProvider clock)
+public sealed class KeyUseRecorder(ICommandLog log, TimeProvider clock)
 {
     public static readonly TimeSpan Resolution = TimeSpan.FromHours(1);
 
@@ -20,11 +20,10 @@ public sealed class KeyUseRecorder(IPartitionView state, ICommandLog log, TimePr
 
     public void Attach(KeyObjects objects) => objects.Used += Used;
 
-    public void Used(ulong handle)
+    public void Used(KeyRecord key)
     {
-        if (state.FindKey(handle) is not { } key) return;
         if (key.LastUsedAt is { } last && clock.GetUtcNow() - last < Resolution) return;
-        if (_pending.TryAdd(handle, 0) && _flushing.CurrentCount > 0)
+        if (_pending.TryAdd(key.Handle, 0) && _flushing.CurrentCount > 0)
         {
             _flush = Task.Run(() => FlushAsync());
         }

@@ -20,17 +20,29 @@ public interface IPartitionView
 
     int KeyCount { get; }
 
-    /// <summary>How many keys match a query (its limit and paging ignored): for usage reports.</summary>
-    int CountKeys(KeyQuery query)
+    /// <summary>
+    /// Token keys by class, and those not used (nor made) since <paramref name="staleBefore"/>: the
+    /// usage report, in one pass over the keys.
+    /// </summary>
+    KeyUsage CountKeyUsage(DateTimeOffset staleBefore, int staleDays)
     {
-        var count = 0;
-        var page = query with { AfterHandle = 0, Limit = 10_000 };
+        int privateKeys = 0, publicKeys = 0, secretKeys = 0, stale = 0;
+        var page = new KeyQuery { Limit = 10_000 };
         while (FindKeys(page) is { Count: > 0 } keys)
         {
-            count += keys.Count;
+            foreach (var key in keys)
+            {
+                switch (key.Class)
+                {
+                    case ObjectClass.PrivateKey: privateKeys++; break;
+                    case ObjectClass.PublicKey: publicKeys++; break;
+                    case ObjectClass.SecretKey: secretKeys++; break;
+                }
+                if (key.LastActivity < staleBefore) stale++;
+            }
             page = page with { AfterHandle = keys[^1].Handle };
         }
-        return count;
+        return new KeyUsage(privateKeys, publicKeys, secretKeys, stale, staleDays);
     }
 }
 

@@ -60,12 +60,7 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
             p.OwnerCertificate is null ? null : OwnerCertificates.Fingerprint(p.OwnerCertificate), notAfter,
             p.ActivatedAt, p.AppliedCommands, p.Policy.MinPasswordLength, p.Policy.LockoutThreshold, state.KeyCount, p.Policy.MaxKeys)
         {
-            KeyUsage = new KeyUsage(
-                state.CountKeys(new KeyQuery { Class = ObjectClass.PrivateKey }),
-                state.CountKeys(new KeyQuery { Class = ObjectClass.PublicKey }),
-                state.CountKeys(new KeyQuery { Class = ObjectClass.SecretKey }),
-                state.CountKeys(new KeyQuery { UnusedSince = clock.GetUtcNow().AddDays(-KeyUsage.DefaultStaleDays) }),
-                KeyUsage.DefaultStaleDays),
+            KeyUsage = state.CountKeyUsage(clock.GetUtcNow().AddDays(-KeyUsage.DefaultStaleDays), KeyUsage.DefaultStaleDays),
         };
     }
 

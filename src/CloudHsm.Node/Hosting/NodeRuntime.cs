@@ -18,7 +18,7 @@ public sealed class NodeRuntime : IDisposable
     private NodeRuntime(NodeOptions options, DomainKeys keys, SqlitePartitionStore store, LocalCommandLog log, PartitionService service, NodeTlsIdentity tls)
     {
         Objects = new Core.Keys.KeyObjects(store, log, keys, new Core.Keys.SessionKeyStore(), TimeProvider.System);
-        new Core.Keys.KeyUseRecorder(store, log, TimeProvider.System).Attach(Objects);
+        new Core.Keys.KeyUseRecorder(log, TimeProvider.System).Attach(Objects);
         Keys = new Core.Keys.KeyService(Objects);
         Crypto = new Core.Keys.CryptoService(Objects);
         Transfer = new Core.Keys.KeyTransferService(Objects);

@@ -17,7 +17,7 @@ public sealed class KeyUseTests : IClassFixture<KeyWorldFixture>, IDisposable
     public KeyUseTests(KeyWorldFixture fixture)
     {
         _fixture = fixture;
-        _recorder = new KeyUseRecorder(W.Partition.Store, W.Partition.Log, W.Partition.Clock);
+        _recorder = new KeyUseRecorder(W.Partition.Log, W.Partition.Clock);
         _recorder.Attach(W.Objects);
     }
 
