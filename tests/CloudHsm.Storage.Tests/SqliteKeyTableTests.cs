@@ -37,6 +37,40 @@ public sealed class SqliteKeyTableTests : IDisposable
     }
 
     [Fact]
+    public void UsageReport_CountsByClassAndStaleness_AsTheRecordsSay()
+    {
+        using var store = Open();
+        var made = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        store.Apply(w =>
+        {
+            w.PutKey(Key(1, "alice", "old", []));
+            w.PutKey(Key(2, "alice", "used", []) with { LastUsedAt = made.AddDays(30) });
+            w.PutKey(Key(3, "alice", "private", []) with
+            {
+                Attributes = AttributeSet.Empty.With(AttributeId.Class, (ulong)ObjectClass.PrivateKey).With(AttributeId.KeyType, (ulong)KeyType.Ec),
+            });
+            return 0;
+        });
+
+        var usage = store.CountKeyUsage(made.AddDays(10), 10);
+
+        // The store's one grouped query agrees with the report made from the records themselves.
+        Assert.Equal(new Core.Partition.KeyUsage(1, 0, 2, 2, 10), usage);
+        Assert.Equal(usage, ((Core.Partition.IPartitionView)new RecordsOnly(store)).CountKeyUsage(made.AddDays(10), 10));
+    }
+
+    /// <summary>The store seen through its finds only, so the interface's record-by-record report runs.</summary>
+    private sealed class RecordsOnly(SqlitePartitionStore store) : Core.Partition.IPartitionView
+    {
+        public Core.Partition.PartitionRecord? Partition => store.Partition;
+        public Core.Users.UserRecord? FindUser(string name) => store.FindUser(name);
+        public IReadOnlyList<Core.Users.UserRecord> ListUsers() => store.ListUsers();
+        public KeyRecord? FindKey(ulong handle) => store.FindKey(handle);
+        public IReadOnlyList<KeyRecord> FindKeys(KeyQuery query) => store.FindKeys(query);
+        public int KeyCount => store.KeyCount;
+    }
+
+    [Fact]
     public void Find_Paginates_InHandleOrder()
     {
         using var store = Open();
