@@ -30,6 +30,7 @@ internal static class Ckr
     public const ulong KEY_SIZE_RANGE = 0x62;
     public const ulong KEY_TYPE_INCONSISTENT = 0x63;
     public const ulong KEY_FUNCTION_NOT_PERMITTED = 0x68;
+    public const ulong KEY_NOT_WRAPPABLE = 0x69;
     public const ulong KEY_UNEXTRACTABLE = 0x6A;
     public const ulong MECHANISM_INVALID = 0x70;
     public const ulong MECHANISM_PARAM_INVALID = 0x71;
@@ -38,6 +39,7 @@ internal static class Ckr
     public const ulong OPERATION_NOT_INITIALIZED = 0x91;
     public const ulong PIN_INCORRECT = 0xA0;
     public const ulong PIN_INVALID = 0xA1;
+    public const ulong PIN_LEN_RANGE = 0xA2;
     public const ulong PIN_LOCKED = 0xA4;
     public const ulong SESSION_COUNT = 0xB1;
     public const ulong SESSION_HANDLE_INVALID = 0xB3;
@@ -49,7 +51,12 @@ internal static class Ckr
     public const ulong TEMPLATE_INCOMPLETE = 0xD0;
     public const ulong TEMPLATE_INCONSISTENT = 0xD1;
     public const ulong TOKEN_NOT_PRESENT = 0xE0;
+    public const ulong UNWRAPPING_KEY_HANDLE_INVALID = 0xF0;
+    public const ulong UNWRAPPING_KEY_TYPE_INCONSISTENT = 0xF2;
     public const ulong WRAPPED_KEY_INVALID = 0x110;
+    public const ulong WRAPPED_KEY_LEN_RANGE = 0x112;
+    public const ulong WRAPPING_KEY_HANDLE_INVALID = 0x113;
+    public const ulong WRAPPING_KEY_TYPE_INCONSISTENT = 0x115;
     public const ulong USER_ALREADY_LOGGED_IN = 0x100;
     public const ulong USER_NOT_LOGGED_IN = 0x101;
     public const ulong USER_TYPE_INVALID = 0x103;
@@ -92,6 +99,7 @@ internal static class Cka
     public const ulong EXTRACTABLE = 0x162;
     public const ulong COPYABLE = 0x171;
     public const ulong EC_PARAMS = 0x180;
+    public const ulong EC_POINT = 0x181;
     public const ulong ALWAYS_AUTHENTICATE = 0x202;
 }
 
@@ -152,6 +160,9 @@ internal static class Ckf
     public const ulong VERIFY = 0x2000;
     public const ulong GENERATE = 0x8000;
     public const ulong GENERATE_KEY_PAIR = 0x10000;
+    public const ulong WRAP = 0x20000;
+    public const ulong UNWRAP = 0x40000;
+    public const ulong DERIVE = 0x80000;
     public const ulong EC_F_P = 0x100000;
     public const ulong EC_NAMEDCURVE = 0x800000;
     public const ulong EC_UNCOMPRESS = 0x1000000;
@@ -181,18 +192,25 @@ internal static class Ckm
     public const ulong SHA512 = 0x270;
     public const ulong SHA512_HMAC = 0x271;
     public const ulong GENERIC_SECRET_KEY_GEN = 0x350;
+    public const ulong SP800_108_COUNTER_KDF = 0x3AC;
     public const ulong EC_KEY_PAIR_GEN = 0x1040;
     public const ulong ECDSA = 0x1041;
     public const ulong ECDSA_SHA224 = 0x1043;
     public const ulong ECDSA_SHA256 = 0x1044;
     public const ulong ECDSA_SHA384 = 0x1045;
     public const ulong ECDSA_SHA512 = 0x1046;
+    public const ulong ECDH1_DERIVE = 0x1050;
+    public const ulong RSA_AES_KEY_WRAP = 0x1054;
     public const ulong EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
     public const ulong EDDSA = 0x1057;
     public const ulong AES_KEY_GEN = 0x1080;
     public const ulong AES_CBC_PAD = 0x1085;
     public const ulong AES_CTR = 0x1086;
     public const ulong AES_GCM = 0x1087;
+    public const ulong AES_KEY_WRAP = 0x2109;
+    public const ulong AES_KEY_WRAP_PAD = 0x210A;
+    public const ulong AES_KEY_WRAP_KWP = 0x210B;
+    public const ulong AES_KEY_WRAP_PKCS7 = 0x210C;
 
     public const ulong MGF1_SHA1 = 0x1;
     public const ulong MGF1_SHA256 = 0x2;
@@ -200,6 +218,9 @@ internal static class Ckm
     public const ulong MGF1_SHA512 = 0x4;
     public const ulong MGF1_SHA224 = 0x5;
     public const ulong Z_DATA_SPECIFIED = 0x1;
+
+    /// <summary>CKD_NULL: ECDH with no key derivation function (the key is the shared x-coordinate).</summary>
+    public const ulong CKD_NULL = 0x1;
 }
 
 internal static class Ck

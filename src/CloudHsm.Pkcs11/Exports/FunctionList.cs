@@ -19,7 +19,8 @@ internal static unsafe class FunctionList
 {
     public const int FunctionCount = 68;
 
-    private static readonly CK_FUNCTION_LIST* Table = Build();
+    /// <summary>The v2.40 list (C_GetFunctionList; the 3.0 list of <see cref="Interfaces"/> starts with a copy of it).</summary>
+    internal static readonly CK_FUNCTION_LIST* Table = Build();
 
     [UnmanagedCallersOnly(EntryPoint = "C_GetFunctionList")]
     public static ulong C_GetFunctionList(CK_FUNCTION_LIST** ppFunctionList)
@@ -52,8 +53,8 @@ internal static unsafe class FunctionList
         table[7] = (nint)(delegate* unmanaged<ulong, ulong*, ulong*, ulong>)&SlotsAndTokens.C_GetMechanismList;
         table[8] = (nint)(delegate* unmanaged<ulong, ulong, CK_MECHANISM_INFO*, ulong>)&SlotsAndTokens.C_GetMechanismInfo;
         table[9] = (nint)(delegate* unmanaged<ulong, byte*, ulong, byte*, ulong>)&NotSupported.C_InitToken;
-        table[10] = (nint)(delegate* unmanaged<ulong, byte*, ulong, ulong>)&NotSupported.C_InitPIN;
-        table[11] = (nint)(delegate* unmanaged<ulong, byte*, ulong, byte*, ulong, ulong>)&NotSupported.C_SetPIN;
+        table[10] = (nint)(delegate* unmanaged<ulong, byte*, ulong, ulong>)&Pins.C_InitPIN;
+        table[11] = (nint)(delegate* unmanaged<ulong, byte*, ulong, byte*, ulong, ulong>)&Pins.C_SetPIN;
         table[12] = (nint)(delegate* unmanaged<ulong, ulong, void*, void*, ulong*, ulong>)&Sessions.C_OpenSession;
         table[13] = (nint)(delegate* unmanaged<ulong, ulong>)&Sessions.C_CloseSession;
         table[14] = (nint)(delegate* unmanaged<ulong, ulong>)&Sessions.C_CloseAllSessions;
@@ -102,9 +103,9 @@ internal static unsafe class FunctionList
         table[57] = (nint)(delegate* unmanaged<ulong, byte*, ulong, byte*, ulong*, ulong>)&NotSupported.C_DecryptVerifyUpdate;
         table[58] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&KeyManagement.C_GenerateKey;
         table[59] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, CK_ATTRIBUTE*, ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong*, ulong>)&KeyManagement.C_GenerateKeyPair;
-        table[60] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, ulong, ulong, byte*, ulong*, ulong>)&NotSupported.C_WrapKey;
-        table[61] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, ulong, byte*, ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&NotSupported.C_UnwrapKey;
-        table[62] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&NotSupported.C_DeriveKey;
+        table[60] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, ulong, ulong, byte*, ulong*, ulong>)&WrapAndUnwrap.C_WrapKey;
+        table[61] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, ulong, byte*, ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&WrapAndUnwrap.C_UnwrapKey;
+        table[62] = (nint)(delegate* unmanaged<ulong, CK_MECHANISM*, ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&Derivation.C_DeriveKey;
         table[63] = (nint)(delegate* unmanaged<ulong, byte*, ulong, ulong>)&NotSupported.C_SeedRandom;
         table[64] = (nint)(delegate* unmanaged<ulong, byte*, ulong, ulong>)&DigestAndRandom.C_GenerateRandom;
         table[65] = (nint)(delegate* unmanaged<ulong, ulong>)&NotSupported.C_GetFunctionStatus;

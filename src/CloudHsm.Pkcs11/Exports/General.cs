@@ -22,7 +22,7 @@ internal static unsafe class General
                 // The module locks with the OS's primitives; it cannot use only the application's.
                 if (given == 4 && (pInitArgs->flags & Ckf.OS_LOCKING_OK) == 0) return Ckr.CANT_LOCK;
             }
-            Pkcs11Module.Initialize(config => new GrpcModuleTransport(config));
+            Pkcs11Module.Initialize(NewTransport);
             return Ckr.OK;
         }
         catch (Exception e)
@@ -30,6 +30,9 @@ internal static unsafe class General
             return ErrorMap.Of(e);
         }
     }
+
+    /// <summary>A connection to the node as the module makes them (C_Initialize's, and C_SetPIN's one-off check of the old PIN).</summary>
+    internal static IModuleTransport NewTransport(Client.ClientConfig config) => new GrpcModuleTransport(config);
 
     [UnmanagedCallersOnly(EntryPoint = "C_Finalize")]
     public static ulong C_Finalize(void* pReserved)
@@ -51,19 +54,25 @@ internal static unsafe class General
     {
         try
         {
-            _ = Pkcs11Module.Current;
-            Native.Required(pInfo);
-            *pInfo = default;
-            pInfo->cryptokiVersion = new CK_VERSION { major = 2, minor = 40 };
-            Native.Padded(pInfo->manufacturerID, 32, ModuleInfo.Manufacturer);
-            Native.Padded(pInfo->libraryDescription, 32, "CloudHSM PKCS#11 module");
-            pInfo->libraryVersion = ModuleInfo.Version;
-            return Ckr.OK;
+            return Info(pInfo, new CK_VERSION { major = 2, minor = 40 });
         }
         catch (Exception e)
         {
             return ErrorMap.Of(e);
         }
+    }
+
+    /// <summary>C_GetInfo with the version of the function list it was reached through (2.40, or 3.0 through C_GetInterface).</summary>
+    internal static ulong Info(CK_INFO* pInfo, CK_VERSION cryptokiVersion)
+    {
+        _ = Pkcs11Module.Current;
+        Native.Required(pInfo);
+        *pInfo = default;
+        pInfo->cryptokiVersion = cryptokiVersion;
+        Native.Padded(pInfo->manufacturerID, 32, ModuleInfo.Manufacturer);
+        Native.Padded(pInfo->libraryDescription, 32, "CloudHSM PKCS#11 module");
+        pInfo->libraryVersion = ModuleInfo.Version;
+        return Ckr.OK;
     }
 }
 

@@ -17,12 +17,6 @@ internal static unsafe class NotSupported
     [UnmanagedCallersOnly(EntryPoint = "C_InitToken")]
     public static ulong C_InitToken(ulong slotID, byte* pPin, ulong ulPinLen, byte* pLabel) => No;
 
-    [UnmanagedCallersOnly(EntryPoint = "C_InitPIN")]
-    public static ulong C_InitPIN(ulong hSession, byte* pPin, ulong ulPinLen) => No;
-
-    [UnmanagedCallersOnly(EntryPoint = "C_SetPIN")]
-    public static ulong C_SetPIN(ulong hSession, byte* pOldPin, ulong ulOldLen, byte* pNewPin, ulong ulNewLen) => No;
-
     [UnmanagedCallersOnly(EntryPoint = "C_GetOperationState")]
     public static ulong C_GetOperationState(ulong hSession, byte* pOperationState, ulong* pulOperationStateLen) => No;
 
@@ -64,16 +58,6 @@ internal static unsafe class NotSupported
 
     [UnmanagedCallersOnly(EntryPoint = "C_DecryptVerifyUpdate")]
     public static ulong C_DecryptVerifyUpdate(ulong hSession, byte* pEncryptedPart, ulong ulEncryptedPartLen, byte* pPart, ulong* pulPartLen) => No;
-
-    [UnmanagedCallersOnly(EntryPoint = "C_WrapKey")]
-    public static ulong C_WrapKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hWrappingKey, ulong hKey, byte* pWrappedKey, ulong* pulWrappedKeyLen) => No;
-
-    [UnmanagedCallersOnly(EntryPoint = "C_UnwrapKey")]
-    public static ulong C_UnwrapKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hUnwrappingKey, byte* pWrappedKey, ulong ulWrappedKeyLen,
-        CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, ulong* phKey) => No;
-
-    [UnmanagedCallersOnly(EntryPoint = "C_DeriveKey")]
-    public static ulong C_DeriveKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hBaseKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, ulong* phKey) => No;
 
     [UnmanagedCallersOnly(EntryPoint = "C_SeedRandom")]
     public static ulong C_SeedRandom(ulong hSession, byte* pSeed, ulong ulSeedLen) => Ckr.RANDOM_SEED_NOT_SUPPORTED;

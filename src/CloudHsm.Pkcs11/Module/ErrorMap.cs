@@ -38,6 +38,8 @@ internal static class ErrorMap
         ["RET_ENCRYPTED_DATA_INVALID"] = Ckr.ENCRYPTED_DATA_INVALID,
         ["RET_KEY_UNEXTRACTABLE"] = Ckr.KEY_UNEXTRACTABLE,
         ["RET_WRAPPED_KEY_INVALID"] = Ckr.WRAPPED_KEY_INVALID,
+        // a WRAP_WITH_TRUSTED key and a wrapping key no CO marked TRUSTED
+        ["RET_WRAPPING_KEY_NOT_TRUSTED"] = Ckr.KEY_NOT_WRAPPABLE,
         ["RET_INVALID_INPUT"] = Ckr.ARGUMENTS_BAD,
         ["RET_SESSION_LIMIT_REACHED"] = Ckr.SESSION_COUNT,
         ["RET_NOT_ACTIVATED"] = Ckr.TOKEN_NOT_PRESENT,
@@ -71,6 +73,26 @@ internal static class ErrorMap
         catch (HsmClientException e) when (e.ErrorName == "RET_KEY_NOT_FOUND")
         {
             throw new CkException(rv);
+        }
+    }
+
+    /// <summary>
+    /// Runs a node call, giving some refusals the return value the calling function's context names
+    /// (C_WrapKey: RET_DATA_LEN_RANGE is CKR_KEY_SIZE_RANGE; C_UnwrapKey: CKR_WRAPPED_KEY_LEN_RANGE...).
+    /// </summary>
+    public static T WithErrorsAs<T>(Func<T> call, params ReadOnlySpan<(string ErrorName, ulong Rv)> overrides)
+    {
+        try
+        {
+            return call();
+        }
+        catch (HsmClientException e)
+        {
+            foreach (var (name, rv) in overrides)
+            {
+                if (e.ErrorName == name) throw new CkException(rv);
+            }
+            throw;
         }
     }
 }

@@ -4,7 +4,7 @@ using CloudHsm.Pkcs11.Abi;
 namespace CloudHsm.Pkcs11.Module;
 
 /// <summary>What a mechanism's parameter must be.</summary>
-internal enum ParameterKind { None, Gcm, CbcIv, Ctr, Oaep, Pss }
+internal enum ParameterKind { None, Gcm, CbcIv, Ctr, Oaep, Pss, AesKeyWrap, AesKeyWrapPad, RsaAesKeyWrap, Ecdh, Sp800108 }
 
 /// <summary>One mechanism as C_GetMechanismInfo describes it, with the key types it takes.</summary>
 internal sealed record MechanismEntry(ulong Id, ulong Flags, ulong MinKeySize, ulong MaxKeySize, ulong[] KeyTypes, ParameterKind Parameter = ParameterKind.None,
@@ -18,18 +18,21 @@ internal static class Mechanisms
 {
     private const ulong SignVerify = Ckf.SIGN | Ckf.VERIFY;
     private const ulong Cipher = Ckf.ENCRYPT | Ckf.DECRYPT;
+    private const ulong Wrap = Ckf.WRAP | Ckf.UNWRAP;
     private const ulong EcFlags = Ckf.EC_F_P | Ckf.EC_NAMEDCURVE | Ckf.EC_UNCOMPRESS;
     private static readonly ulong[] Rsa = [Ckk.RSA];
     private static readonly ulong[] Ec = [Ckk.EC];
     private static readonly ulong[] Ed = [Ckk.EC_EDWARDS];
     private static readonly ulong[] Aes = [Ckk.AES];
     private static readonly ulong[] Generic = [Ckk.GENERIC_SECRET];
+    private static readonly ulong[] Secret = [Ckk.AES, Ckk.GENERIC_SECRET];
     private static readonly ulong[] None = [];
 
     private static readonly MechanismEntry[] Entries =
     [
         new(Ckm.RSA_PKCS_KEY_PAIR_GEN, Ckf.GENERATE_KEY_PAIR, 2048, 4096, Rsa),
-        new(Ckm.RSA_PKCS_OAEP, Cipher, 2048, 4096, Rsa, ParameterKind.Oaep),
+        new(Ckm.RSA_PKCS_OAEP, Cipher | Wrap, 2048, 4096, Rsa, ParameterKind.Oaep),
+        new(Ckm.RSA_AES_KEY_WRAP, Wrap, 2048, 4096, Rsa, ParameterKind.RsaAesKeyWrap),
         new(Ckm.RSA_PKCS_PSS, SignVerify, 2048, 4096, Rsa, ParameterKind.Pss),
         new(Ckm.SHA224_RSA_PKCS, SignVerify, 2048, 4096, Rsa),
         new(Ckm.SHA256_RSA_PKCS, SignVerify, 2048, 4096, Rsa),
@@ -55,13 +58,21 @@ internal static class Mechanisms
         new(Ckm.ECDSA_SHA256, SignVerify | EcFlags, 256, 521, Ec),
         new(Ckm.ECDSA_SHA384, SignVerify | EcFlags, 256, 521, Ec),
         new(Ckm.ECDSA_SHA512, SignVerify | EcFlags, 256, 521, Ec),
+        // ECDH on the NIST curves (the node refuses secp256k1 here), no KDF
+        new(Ckm.ECDH1_DERIVE, Ckf.DERIVE | EcFlags, 256, 521, Ec, ParameterKind.Ecdh),
+        // SP 800-108 counter KDF from an AES or generic secret key (bytes)
+        new(Ckm.SP800_108_COUNTER_KDF, Ckf.DERIVE, 8, 800, Secret, ParameterKind.Sp800108),
         new(Ckm.EC_EDWARDS_KEY_PAIR_GEN, Ckf.GENERATE_KEY_PAIR, 255, 255, Ed),
         new(Ckm.EDDSA, SignVerify, 255, 255, Ed),
         // AES sizes in bytes
         new(Ckm.AES_KEY_GEN, Ckf.GENERATE, 16, 32, Aes),
         new(Ckm.AES_CBC_PAD, Cipher, 16, 32, Aes, ParameterKind.CbcIv),
         new(Ckm.AES_CTR, Cipher, 16, 32, Aes, ParameterKind.Ctr),
-        new(Ckm.AES_GCM, Cipher, 16, 32, Aes, ParameterKind.Gcm),
+        new(Ckm.AES_GCM, Cipher | Wrap, 16, 32, Aes, ParameterKind.Gcm),
+        new(Ckm.AES_KEY_WRAP, Wrap, 16, 32, Aes, ParameterKind.AesKeyWrap),
+        new(Ckm.AES_KEY_WRAP_PAD, Wrap, 16, 32, Aes, ParameterKind.AesKeyWrapPad),
+        new(Ckm.AES_KEY_WRAP_KWP, Wrap, 16, 32, Aes, ParameterKind.AesKeyWrapPad),
+        new(Ckm.AES_KEY_WRAP_PKCS7, Wrap, 16, 32, Aes, ParameterKind.AesKeyWrap),
     ];
 
     private static readonly FrozenDictionary<ulong, MechanismEntry> ById = Entries.ToFrozenDictionary(e => e.Id);

@@ -219,6 +219,17 @@ internal sealed class Pkcs11Module
         }
     }
 
+    /// <summary>
+    /// C_SetPIN changed the logged-in user's own password on the node. This is the place where
+    /// credentials the module holds for re-login are replaced with <paramref name="newPassword"/>
+    /// (copied into protected memory, never kept as given: the caller wipes its buffer on return).
+    /// It holds none yet, so there is nothing to replace.
+    /// </summary>
+    internal void OwnPasswordChanged(ReadOnlySpan<byte> newPassword)
+    {
+        _ = newPassword;
+    }
+
     /// <summary>Throws CKR_USER_NOT_LOGGED_IN unless a CU is logged in (keys belong to crypto users).</summary>
     public void RequireUser()
     {

@@ -22,6 +22,9 @@ internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
     public bool ReadWrite { get; } = readWrite;
     public ObjectSearch? Search { get; set; }
 
+    /// <summary>A C_WrapKey result waiting to be fetched (length query or CKR_BUFFER_TOO_SMALL before).</summary>
+    public PendingWrap? PendingWrap { get; private set; }
+
     /// <summary>CKS_*: read-only or read/write, public, user or SO functions.</summary>
     public ulong State => Module.LoggedInAs switch
     {
@@ -51,6 +54,13 @@ internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
         _operations[(int)kind] = null;
     }
 
+    /// <summary>Keeps <paramref name="pending"/> for the next C_WrapKey (null drops it), wiping the one it replaces.</summary>
+    public void KeepWrap(PendingWrap? pending)
+    {
+        if (!ReferenceEquals(PendingWrap, pending)) PendingWrap?.Dispose();
+        PendingWrap = pending;
+    }
+
     /// <summary>Remembers a session object this session made, to destroy it on close.</summary>
     public void Made(ulong handle, bool token)
     {
@@ -72,6 +82,7 @@ internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
         {
             foreach (var kind in Enum.GetValues<OperationKind>()) End(kind);
             Search = null;
+            KeepWrap(null);
             foreach (var h in _sessionObjects)
             {
                 try

@@ -35,4 +35,11 @@ internal static class NodeMethods
     public const string Decrypt = "/cloudhsm.v1.Crypto/Decrypt";
     public const string Digest = "/cloudhsm.v1.Crypto/Digest";
     public const string GenerateRandom = "/cloudhsm.v1.Crypto/GenerateRandom";
+    public const string WrapKey = "/cloudhsm.v1.Keys/WrapKey";
+    public const string UnwrapKey = "/cloudhsm.v1.Keys/UnwrapKey";
+    public const string DeriveKey = "/cloudhsm.v1.Keys/DeriveKey";
+    public const string OpenSession = "/cloudhsm.v1.Users/OpenSession";
+    public const string GetSessionInfo = "/cloudhsm.v1.Users/GetSessionInfo";
+    public const string CloseSession = "/cloudhsm.v1.Users/CloseSession";
+    public const string ChangePassword = "/cloudhsm.v1.Users/ChangePassword";
 }
