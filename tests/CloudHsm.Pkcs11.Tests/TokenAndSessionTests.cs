@@ -46,14 +46,15 @@ public sealed class TokenAndSessionTests(ModuleFixture module)
         var list = module.Slot.GetMechanismList();
         foreach (var expected in new[] { CKM.CKM_AES_GCM, CKM.CKM_AES_CBC_PAD, CKM.CKM_AES_KEY_GEN, CKM.CKM_RSA_PKCS_KEY_PAIR_GEN, CKM.CKM_SHA256_RSA_PKCS,
                      CKM.CKM_RSA_PKCS_OAEP, CKM.CKM_EC_KEY_PAIR_GEN, CKM.CKM_ECDSA, CKM.CKM_ECDSA_SHA256, Ec.EdwardsKeyPairGen, Ec.EdDsa,
-                     CKM.CKM_SHA256, CKM.CKM_SHA256_HMAC, CKM.CKM_GENERIC_SECRET_KEY_GEN })
+                     CKM.CKM_SHA256, CKM.CKM_SHA256_HMAC, CKM.CKM_GENERIC_SECRET_KEY_GEN, CKM.CKM_AES_KEY_WRAP, CKM.CKM_AES_KEY_WRAP_PAD,
+                     CKM.CKM_RSA_AES_KEY_WRAP, CKM.CKM_ECDH1_DERIVE })
         {
             Assert.Contains(expected, list);
         }
         // Non-approved (behind the node's non-FIPS switch) or not offered by the module yet.
         Assert.DoesNotContain(CKM.CKM_SHA_1, list);
         Assert.DoesNotContain(CKM.CKM_RSA_PKCS, list);
-        Assert.DoesNotContain(CKM.CKM_AES_KEY_WRAP, list);
+        Assert.DoesNotContain(CKM.CKM_ECDH1_COFACTOR_DERIVE, list);
 
         var gcm = module.Slot.GetMechanismInfo(CKM.CKM_AES_GCM);
         Assert.True(gcm.MechanismFlags.Encrypt && gcm.MechanismFlags.Decrypt && !gcm.MechanismFlags.Sign);
