@@ -66,4 +66,36 @@ public sealed class OpenScTests(ModuleFixture module)
         var objects = (await Pkcs11ToolAsync("--login", "--pin", pin, "--list-objects", "--type", "privkey")).ShouldSucceed();
         Assert.Contains(label, objects.Stdout);
     }
+
+    [Fact]
+    public async Task ListsTheThreeZeroAndTwoFortyInterfaces()
+    {
+        var interfaces = (await Pkcs11ToolAsync("--list-interfaces")).ShouldSucceed();
+        Assert.Contains("version: 3.0", interfaces.Stdout);
+        Assert.Contains("version: 2.40", interfaces.Stdout);
+    }
+
+    [Fact]
+    public async Task DerivesAnEcdhSecretThatOpenSslAgreesWith()
+    {
+        var pin = module.UserPin;
+        var label = "ecdh-" + Guid.NewGuid().ToString("N")[..8];
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--keypairgen", "--key-type", "EC:prime256v1", "--usage-derive", "--label", label, "--id", "0c0d")).ShouldSucceed();
+        using var peer = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var peerFile = Path.Combine(module.Partition.Directory, label + ".peer.der");
+        var secretFile = Path.Combine(module.Partition.Directory, label + ".secret");
+        await File.WriteAllBytesAsync(peerFile, peer.ExportSubjectPublicKeyInfo());
+        // pkcs11-tool finds the key to derive from by --id only (a label alone takes the first private key).
+        var derived = (await Pkcs11ToolAsync("--login", "--pin", pin, "--derive", "--mechanism", "ECDH1-DERIVE", "--id", "0c0d",
+            "--input-file", peerFile, "--output-file", secretFile)).ShouldSucceed();
+
+        Assert.Contains("ECDH1-DERIVE", derived.Stdout);
+
+        // The same agreement computed by .NET from the token's public key (SubjectPublicKeyInfo, as pkcs11-tool reads it out).
+        var publicFile = Path.Combine(module.Partition.Directory, label + ".pub.der");
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--read-object", "--type", "pubkey", "--id", "0c0d", "--output-file", publicFile)).ShouldSucceed();
+        using var token = System.Security.Cryptography.ECDiffieHellman.Create();
+        token.ImportSubjectPublicKeyInfo(await File.ReadAllBytesAsync(publicFile), out _);
+        Assert.Equal(peer.DeriveRawSecretAgreement(token.PublicKey), await File.ReadAllBytesAsync(secretFile));
+    }
 }

@@ -10,6 +10,13 @@ namespace CloudHsm.Pkcs11.Exports;
 /// <summary>C_DeriveKey: ECDH (CKM_ECDH1_DERIVE, CKD_NULL) and the SP 800-108 counter KDF, made by the node.</summary>
 internal static unsafe class Derivation
 {
+    /// <summary>
+    /// Usages a generic secret cannot have that ECDH clients still ask of the secret they derive
+    /// (OpenSSL's libp11 and pkcs11-tool: CKA_ENCRYPT, CKA_DECRYPT, CKA_WRAP, CKA_UNWRAP): accepted,
+    /// and they read CK_FALSE, as CKA_DERIVE asked of a public key does. With CKA_VALUE_LEN, which the node takes apart.
+    /// </summary>
+    private static readonly ulong[] CipherUsages = [Cka.VALUE_LEN, Cka.ENCRYPT, Cka.DECRYPT, Cka.WRAP, Cka.UNWRAP];
+
     [UnmanagedCallersOnly(EntryPoint = "C_DeriveKey")]
     public static ulong C_DeriveKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hBaseKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, ulong* phKey)
     {
@@ -35,7 +42,7 @@ internal static unsafe class Derivation
                 request.BaseHandle = hBaseKey;
                 request.KeyType = keyType;
                 request.LengthBytes = (int)length;
-                request.Template.AddRange(template.Without(Cka.VALUE_LEN).ForNode(Cko.SECRET_KEY, keyType));
+                request.Template.AddRange(template.Without(keyType == Ckk.GENERIC_SECRET ? CipherUsages : [Cka.VALUE_LEN]).ForNode(Cko.SECRET_KEY, keyType));
                 var handle = ErrorMap.WithErrorsAs(() => session.Transport.Call(NodeMethods.DeriveKey, request, KeyHandles.Parser).Handles[0],
                     ("RET_KEY_NOT_FOUND", Ckr.KEY_HANDLE_INVALID));
                 session.Made(handle, template.Token);
