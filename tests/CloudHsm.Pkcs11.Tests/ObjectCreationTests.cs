@@ -114,6 +114,7 @@ public sealed class ObjectCreationTests(ModuleFixture module)
     public void SessionKeyCopiedToTheToken_SignsAndOutlivesItsSession()
     {
         var label = "copied-" + Guid.NewGuid().ToString("N");
+        var alias = System.Text.Encoding.UTF8.GetBytes(label);
         byte[] signature;
         var data = "signed with the copy"u8.ToArray();
         ulong copyHandle;
@@ -124,7 +125,8 @@ public sealed class ObjectCreationTests(ModuleFixture module)
                 [module.Attribute(CKA.CKA_SIGN, true), module.Attribute(CKA.CKA_LABEL, "session pair")],
                 out var sessionPublicKey, out var privateKey);
 
-            var copy = session.CopyObject(privateKey, [module.Attribute(CKA.CKA_TOKEN, true), module.Attribute(CKA.CKA_LABEL, label)]);
+            // As Java's keystore stores a session key: TOKEN, and the alias as the new object's ID.
+            var copy = session.CopyObject(privateKey, [module.Attribute(CKA.CKA_TOKEN, true), module.Attribute(CKA.CKA_LABEL, label), module.Attribute(CKA.CKA_ID, alias)]);
             session.CopyObject(sessionPublicKey, [module.Attribute(CKA.CKA_TOKEN, true), module.Attribute(CKA.CKA_LABEL, label)]);
 
             copyHandle = copy.ObjectId;
@@ -135,7 +137,7 @@ public sealed class ObjectCreationTests(ModuleFixture module)
         }
         using var later = module.UserSession();
         var publicKey = Assert.Single(later.FindAllObjects([module.Attribute(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), module.Attribute(CKA.CKA_LABEL, label)]));
-        var kept = Assert.Single(later.FindAllObjects([module.Attribute(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), module.Attribute(CKA.CKA_LABEL, label)]));
+        var kept = Assert.Single(later.FindAllObjects([module.Attribute(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), module.Attribute(CKA.CKA_ID, alias)]));
         Assert.Equal(copyHandle, kept.ObjectId);
         later.Verify(module.Mechanism(CKM.CKM_ECDSA_SHA256), publicKey, data, signature, out var valid);
         Assert.True(valid);

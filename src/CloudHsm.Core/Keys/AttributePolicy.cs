@@ -214,9 +214,10 @@ public static class AttributePolicy
 
     /// <summary>
     /// The attributes of a copy (C_CopyObject): the original's, TRUSTED cleared (a CO marks the copy
-    /// again), with the template's changes. TOKEN and PRIVATE may take any value (a session object
-    /// copied to the token is the common case); every other change follows <see cref="Change"/>, so a
-    /// copy obeys the same one-way rules as the original (EXTRACTABLE 1 -> 0, SENSITIVE 0 -> 1...).
+    /// again), with the template's changes. TOKEN, PRIVATE, LABEL and ID may take any value (a session
+    /// object copied to the token under a new label and ID is how Java's keystore stores a key; the
+    /// copy is a new object, so its ID is new too); every other change follows <see cref="Change"/>,
+    /// so a copy obeys the same one-way rules as the original (EXTRACTABLE 1 -> 0, SENSITIVE 0 -> 1...).
     /// The history attributes (LOCAL, ALWAYS_SENSITIVE, NEVER_EXTRACTABLE, KCV) carry over as they
     /// are: the material is the same, and a key that was ever extractable never had NEVER_EXTRACTABLE.
     /// </summary>
@@ -232,8 +233,12 @@ public static class AttributePolicy
         {
             if (copy.Raw(id) is { } same && same.AsSpan().SequenceEqual(value)) continue; // restating a value changes nothing
             var rule = RuleFor(objectClass, id);
-            if (id is AttributeId.Token or AttributeId.Private)
+            if (id is AttributeId.Token or AttributeId.Private or AttributeId.Label or AttributeId.Id)
             {
+                if (id is AttributeId.Label or AttributeId.Id && restrictions.HasFlag(UserRestrictions.NoModifyAttributes))
+                {
+                    throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "A CO has forbidden this user to modify attributes (setUserAttributes).");
+                }
                 CheckShape(id, rule, value);
                 copy = copy.With(id, value);
                 continue;

@@ -140,23 +140,29 @@ public sealed class ObjectPolicyTests
     }
 
     [Fact]
-    public void Copy_CannotChangeWhatIsFixed_ButMayRestateIt()
+    public void Copy_CannotChangeWhatIsFixed_ButMayRestateIt_AndGivesTheCopyItsOwnId()
     {
         var original = Aes(AttributeSet.Empty.With(AttributeId.Id, [1]));
 
-        Assert.Equal(HsmError.RET_ATTRIBUTE_READ_ONLY, Refusal(() => Copy(original, AttributeSet.Empty.With(AttributeId.Id, [2]))));
+        Assert.Equal([2], Copy(original, AttributeSet.Empty.With(AttributeId.Id, [2])).Raw(AttributeId.Id));
+        Assert.Equal(HsmError.RET_ATTRIBUTE_READ_ONLY, Refusal(() => Copy(original, AttributeSet.Empty.With(AttributeId.ValueLen, 16UL))));
+        Assert.Equal(HsmError.RET_ATTRIBUTE_READ_ONLY, Refusal(() => AttributePolicy.Change(original, AttributeId.Id, [2], Owner, true, UserRestrictions.None)));
         Assert.Equal(HsmError.RET_ATTRIBUTE_READ_ONLY, Refusal(() => Copy(original, AttributeSet.Empty.With(AttributeId.Kcv, [0, 0, 0]))));
         Assert.Equal(HsmError.RET_OPERATION_NOT_PERMITTED, Refusal(() => Copy(original, AttributeSet.Empty.With(AttributeId.Trusted, true))));
         Assert.Equal(original, Copy(original, AttributeSet.Empty.With(AttributeId.Id, [1]).With(AttributeId.Class, (ulong)ObjectClass.SecretKey)));
     }
 
     [Fact]
-    public void CopyOfAnUnmodifiableObject_ChangesOnlyTokenAndPrivate()
+    public void CopyOfAnUnmodifiableObject_ChangesOnlyWhereItLivesAndWhatItIsCalled()
     {
-        var original = Aes(AttributeSet.Empty.With(AttributeId.Modifiable, false).With(AttributeId.Token, false));
+        var original = Aes(AttributeSet.Empty.With(AttributeId.Modifiable, false).With(AttributeId.Token, false).With(AttributeId.Sensitive, false));
 
-        Assert.True(Copy(original, AttributeSet.Empty.With(AttributeId.Token, true)).IsTrue(AttributeId.Token));
-        Assert.Equal(HsmError.RET_ATTRIBUTE_READ_ONLY, Refusal(() => Copy(original, AttributeSet.Empty.With(AttributeId.Label, "renamed"))));
+        var copy = Copy(original, AttributeSet.Empty.With(AttributeId.Token, true).With(AttributeId.Label, "kept").With(AttributeId.Id, [7]));
+        Assert.True(copy.IsTrue(AttributeId.Token));
+        Assert.Equal("kept", copy.Text(AttributeId.Label));
+        Assert.False(copy.IsTrue(AttributeId.Modifiable));
+        Assert.Equal(HsmError.RET_ATTRIBUTE_READ_ONLY, Refusal(() => Copy(original, AttributeSet.Empty.With(AttributeId.Sensitive, true))));
+        Assert.Equal(HsmError.RET_ATTRIBUTE_READ_ONLY, Refusal(() => Copy(original, AttributeSet.Empty.With(AttributeId.Encrypt, false))));
     }
 
     [Fact]
