@@ -52,7 +52,7 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
         }
         Delete(tx, key.Handle);
         Execute(tx, "INSERT INTO keys (handle, class, key_type, label_tag, id_tag, owner_tag, kcv_tag, active_at, blob) VALUES ($h, $c, $t, $l, $i, $o, $k, $a, $b);",
-            ("$h", (long)key.Handle), ("$c", (long)key.Class), ("$t", (long)key.KeyType), ("$l", LabelTag(key.Label)),
+            ("$h", (long)key.Handle), ("$c", (long)key.Class), ("$t", KeyTypeColumn(key)), ("$l", LabelTag(key.Label)),
             ("$i", IdTag(key.Id)), ("$o", UserTag(key.Owner)), ("$k", KcvTag(key.Kcv)), ("$a", key.LastActivity.ToUnixTimeSeconds()), ("$b", blob));
         foreach (var user in key.Shares.Distinct())
         {
@@ -170,6 +170,9 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
             CryptographicOperations.ZeroMemory(json);
         }
     }
+
+    /// <summary>The key type, or -1 for an object that has none (certificates, data objects), so that no type query finds it.</summary>
+    private static long KeyTypeColumn(KeyRecord key) => key.Attributes.Number(AttributeId.KeyType) is { } type ? (long)type : -1;
 
     private string LabelTag(string label) => keys.RecordIds.Pseudonym("label/" + label);
 

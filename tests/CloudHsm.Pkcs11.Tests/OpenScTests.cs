@@ -98,4 +98,42 @@ public sealed class OpenScTests(ModuleFixture module)
         token.ImportSubjectPublicKeyInfo(await File.ReadAllBytesAsync(publicFile), out _);
         Assert.Equal(peer.DeriveRawSecretAgreement(token.PublicKey), await File.ReadAllBytesAsync(secretFile));
     }
+
+    [Fact]
+    public async Task WritesACertificateAndReadsItBack()
+    {
+        var pin = module.UserPin;
+        var id = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=opensc-" + id, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var der = certificate.RawData;
+        var written = Path.Combine(module.Partition.Directory, id + ".der");
+        var read = Path.Combine(module.Partition.Directory, id + "-read.der");
+        await File.WriteAllBytesAsync(written, der);
+
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--write-object", written, "--type", "cert", "--id", id, "--label", "cert-" + id)).ShouldSucceed();
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--read-object", "--type", "cert", "--id", id, "--output-file", read)).ShouldSucceed();
+        Assert.Equal(der, await File.ReadAllBytesAsync(read));
+
+        var objects = (await Pkcs11ToolAsync("--login", "--pin", pin, "--list-objects", "--type", "cert")).ShouldSucceed();
+        Assert.Contains("cert-" + id, objects.Stdout);
+        Assert.Contains("CN=opensc-" + id, objects.Stdout);
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--delete-object", "--type", "cert", "--id", id)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task WritesADataObjectAndReadsItBack()
+    {
+        var pin = module.UserPin;
+        var label = "data-" + Guid.NewGuid().ToString("N")[..8];
+        var written = Path.Combine(module.Partition.Directory, label + ".bin");
+        var read = Path.Combine(module.Partition.Directory, label + "-read.bin");
+        var value = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100);
+        await File.WriteAllBytesAsync(written, value);
+
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--write-object", written, "--type", "data", "--label", label, "--application-label", "app-" + label)).ShouldSucceed();
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--read-object", "--type", "data", "--label", label, "--output-file", read)).ShouldSucceed();
+        Assert.Equal(value, await File.ReadAllBytesAsync(read));
+    }
 }

@@ -37,6 +37,36 @@ public sealed class SqliteKeyTableTests : IDisposable
     }
 
     [Fact]
+    public void ObjectsWithoutAKeyType_AreFoundByClass_AndByNoKeyType()
+    {
+        using var store = Open();
+        var certificate = new KeyRecord
+        {
+            Handle = 7,
+            Owner = "alice",
+            Attributes = AttributePolicy.ForNewObject(ObjectClass.Certificate,
+                AttributeSet.Empty.With(AttributeId.CertificateType, AttributePolicy.X509CertificateType).With(AttributeId.Label, "signing"), AttributeSet.Empty),
+            SealedMaterial = [1, 2, 3],
+            CreatedAt = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero),
+        };
+        var rsa = Key(8, "alice", "signing", [8]) with
+        {
+            Attributes = AttributePolicy.ForNewKey(ObjectClass.PublicKey, KeyType.Rsa, AttributeSet.Empty.With(AttributeId.Label, "signing"), AttributePolicy.Origin.Generated),
+        };
+        store.Apply(w =>
+        {
+            w.PutKey(certificate);
+            w.PutKey(rsa);
+            return 0;
+        });
+
+        // CKK_RSA is 0, the number a record without a key type would read as: the certificate must not pass for an RSA key.
+        Assert.Equal([8UL], Handles(store.FindKeys(new KeyQuery { KeyType = KeyType.Rsa })));
+        Assert.Equal([7UL], Handles(store.FindKeys(new KeyQuery { Class = ObjectClass.Certificate, Label = "signing" })));
+        Assert.Equal([7UL, 8UL], Handles(store.FindKeys(new KeyQuery { Label = "signing" })));
+    }
+
+    [Fact]
     public void UsageReport_CountsByClassAndStaleness_AsTheRecordsSay()
     {
         using var store = Open();

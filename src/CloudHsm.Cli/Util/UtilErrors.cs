@@ -79,6 +79,8 @@ internal static class UtilErrors
         ["RET_WRAPPED_KEY_INVALID"] = "The wrapped key does not open under this key and mechanism.",
         ["RET_MASKED_OBJECT_INVALID"] = "The masked object is altered or from another partition.",
         ["RET_KEY_RETIRED"] = "The key is retired: it only decrypts, verifies and unwraps.",
+        ["RET_TEMPLATE_INCOMPLETE"] = "The template lacks an attribute the object needs.",
+        ["RET_TEMPLATE_INCONSISTENT"] = "The template asks for an object the partition does not make this way.",
         ["RET_CONFIG_INVALID"] = "The client configuration is missing or invalid.",
         ["RET_NODE_UNAVAILABLE"] = "No node answered.",
         ["RET_TIMEOUT"] = "The node did not answer in time.",

@@ -70,6 +70,10 @@ public enum HsmError
     RET_WRAPPED_KEY_INVALID,
     RET_MASKED_OBJECT_INVALID,
     RET_KEY_RETIRED,
+
+    // object creation (certificates, data objects, copies)
+    RET_TEMPLATE_INCOMPLETE,
+    RET_TEMPLATE_INCONSISTENT,
 }
 
 /// <summary>Whether an error is the client's input, its authorisation, or the node's state.</summary>
@@ -86,7 +90,8 @@ public static class HsmErrors
             or HsmError.RET_ATTRIBUTE_VALUE_INVALID or HsmError.RET_KEY_SIZE_RANGE or HsmError.RET_MECHANISM_INVALID
             or HsmError.RET_MECHANISM_PARAM_INVALID or HsmError.RET_KEY_TYPE_INCONSISTENT or HsmError.RET_DATA_LEN_RANGE
             or HsmError.RET_CURVE_NOT_SUPPORTED or HsmError.RET_ENCRYPTED_DATA_INVALID
-            or HsmError.RET_WRAPPED_KEY_INVALID or HsmError.RET_MASKED_OBJECT_INVALID => HsmErrorKind.InvalidArgument,
+            or HsmError.RET_WRAPPED_KEY_INVALID or HsmError.RET_MASKED_OBJECT_INVALID
+            or HsmError.RET_TEMPLATE_INCOMPLETE or HsmError.RET_TEMPLATE_INCONSISTENT => HsmErrorKind.InvalidArgument,
         HsmError.RET_USER_LOGIN_FAILURE or HsmError.RET_USER_NOT_LOGGED_IN or HsmError.RET_SESSION_NOT_FOUND
             or HsmError.RET_SIGNATURE_INVALID or HsmError.RET_CHALLENGE_INVALID
             or HsmError.RET_CHALLENGE_EXPIRED => HsmErrorKind.Unauthenticated,

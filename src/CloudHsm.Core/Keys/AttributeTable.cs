@@ -44,7 +44,40 @@ public static class AttributeTable
         [AttributeId.Kcv] = Computed,
         [AttributeId.WrapTemplate] = AttributeRule.Immutable,
         [AttributeId.UnwrapTemplate] = AttributeRule.Immutable,
+        [AttributeId.Copyable] = Flag | AttributeRule.TrueToFalseOnly,
+        [AttributeId.Subject] = AttributeRule.None,
+        // certificates (X.509) and data objects
+        [AttributeId.CertificateType] = AttributeRule.Number | AttributeRule.Immutable,
+        [AttributeId.CertificateCategory] = AttributeRule.Number,
+        [AttributeId.Issuer] = AttributeRule.None,
+        [AttributeId.SerialNumber] = AttributeRule.None,
+        [AttributeId.CheckValue] = Computed,
+        [AttributeId.Application] = AttributeRule.None,
+        [AttributeId.ObjectId] = AttributeRule.None,
     };
+
+    /// <summary>What every object has, whatever its class (PKCS#11 "storage object" attributes).</summary>
+    private static readonly HashSet<AttributeId> Common =
+    [
+        AttributeId.Class, AttributeId.Token, AttributeId.Private, AttributeId.Label,
+        AttributeId.Modifiable, AttributeId.Copyable, AttributeId.Destroyable,
+    ];
+
+    private static readonly HashSet<AttributeId> DataOnly = [AttributeId.Application, AttributeId.ObjectId, AttributeId.Value];
+
+    private static readonly HashSet<AttributeId> CertificateOnly =
+    [
+        AttributeId.CertificateType, AttributeId.Trusted, AttributeId.CertificateCategory, AttributeId.CheckValue,
+        AttributeId.StartDate, AttributeId.EndDate, AttributeId.Subject, AttributeId.Id, AttributeId.Issuer,
+        AttributeId.SerialNumber, AttributeId.Value,
+    ];
+
+    /// <summary>Attributes no key has: those of certificates and data objects alone.</summary>
+    private static readonly HashSet<AttributeId> NotForKeys =
+    [
+        AttributeId.Application, AttributeId.ObjectId, AttributeId.CertificateType, AttributeId.CertificateCategory,
+        AttributeId.Issuer, AttributeId.SerialNumber, AttributeId.CheckValue,
+    ];
 
     /// <summary>The rules of an attribute, or null when the partition does not know it.</summary>
     public static AttributeRule? Of(AttributeId id) => Rules.TryGetValue(id, out var rule) ? rule : null;
@@ -52,4 +85,13 @@ public static class AttributeTable
     public static bool Has(AttributeId id, AttributeRule rule) => Of(id) is { } r && (r & rule) == rule;
 
     public static IEnumerable<AttributeId> Known => Rules.Keys;
+
+    /// <summary>Whether an object of a class can have the attribute at all (CKR_ATTRIBUTE_TYPE_INVALID otherwise).</summary>
+    public static bool AppliesTo(ObjectClass objectClass, AttributeId id) => objectClass switch
+    {
+        ObjectClass.Data => Common.Contains(id) || DataOnly.Contains(id),
+        ObjectClass.Certificate => Common.Contains(id) || CertificateOnly.Contains(id),
+        ObjectClass.SecretKey => Rules.ContainsKey(id) && !NotForKeys.Contains(id) && id != AttributeId.Subject,
+        _ => Rules.ContainsKey(id) && !NotForKeys.Contains(id),
+    };
 }

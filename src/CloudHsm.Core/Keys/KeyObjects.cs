@@ -146,29 +146,40 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
     {
         try
         {
-            var partition = RequireUser(caller);
+            RequireUser(caller);
             var sealedKeys = newKeys.Select(k => (k.Attributes, Sealed: Seal(k.Material))).ToArray();
-            if (sealedKeys.Any(k => !k.Attributes.IsTrue(AttributeId.Token)))
-            {
-                if (sealedKeys.Any(k => k.Attributes.IsTrue(AttributeId.Token)) || shares is { Count: > 0 })
-                {
-                    throw new HsmException(HsmError.RET_ATTRIBUTE_VALUE_INVALID, "Both halves of a pair are token keys or both session keys; session keys are not shared.");
-                }
-                return CreateSessionKeys(caller, partition, sealedKeys, history);
-            }
-            RequireCapacity(partition, sealedKeys.Length);
-            return await SubmitWithFreshHandlesAsync(sealedKeys.Length, handles =>
-                new CreateKeys(caller.Actor, sealedKeys.Select((k, i) => new NewKey(handles[i], k.Attributes, k.Sealed)).ToArray())
-                {
-                    At = clock.GetUtcNow(),
-                    Shares = shares is { Count: > 0 } ? [.. shares] : null,
-                    History = history,
-                }, ct);
+            return await CreateSealedAsync(caller, sealedKeys, shares, ct, history);
         }
         finally
         {
             foreach (var (_, material) in newKeys) CryptographicOperations.ZeroMemory(material);
         }
+    }
+
+    /// <summary>
+    /// <see cref="CreateAsync"/> for material that is sealed already: a copy (C_CopyObject) shares
+    /// its original's sealed material, so the clear material never comes out for it.
+    /// </summary>
+    public async ValueTask<ulong[]> CreateSealedAsync(LoginContext caller, (AttributeSet Attributes, byte[] Sealed)[] sealedKeys,
+        IReadOnlyList<string>? shares = null, CancellationToken ct = default, KeyHistory? history = null)
+    {
+        var partition = RequireUser(caller);
+        if (sealedKeys.Any(k => !k.Attributes.IsTrue(AttributeId.Token)))
+        {
+            if (sealedKeys.Any(k => k.Attributes.IsTrue(AttributeId.Token)) || shares is { Count: > 0 })
+            {
+                throw new HsmException(HsmError.RET_ATTRIBUTE_VALUE_INVALID, "Both halves of a pair are token keys or both session keys; session keys are not shared.");
+            }
+            return CreateSessionKeys(caller, partition, sealedKeys, history);
+        }
+        RequireCapacity(partition, sealedKeys.Length);
+        return await SubmitWithFreshHandlesAsync(sealedKeys.Length, handles =>
+            new CreateKeys(caller.Actor, sealedKeys.Select((k, i) => new NewKey(handles[i], k.Attributes, k.Sealed)).ToArray())
+            {
+                At = clock.GetUtcNow(),
+                Shares = shares is { Count: > 0 } ? [.. shares] : null,
+                History = history,
+            }, ct);
     }
 
     /// <summary>setAttribute on a token key (a command) or a session key (here); TOKEN 0 -> 1 makes a session key a token key.</summary>

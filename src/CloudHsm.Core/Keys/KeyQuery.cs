@@ -7,6 +7,7 @@ namespace CloudHsm.Core.Keys;
 public sealed record KeyQuery
 {
     public ObjectClass? Class { get; init; }
+    /// <summary>Only keys of this type (certificates and data objects have none).</summary>
     public KeyType? KeyType { get; init; }
     public string? Label { get; init; }
     public byte[]? Id { get; init; }
@@ -24,7 +25,7 @@ public sealed record KeyQuery
     public bool Matches(KeyRecord key) =>
         key.Handle > AfterHandle
         && (Class is null || key.Class == Class)
-        && (KeyType is null || key.KeyType == KeyType)
+        && (KeyType is null || (key.Attributes.Contains(AttributeId.KeyType) && key.KeyType == KeyType))
         && (Label is null || key.Label == Label)
         && (Id is null || key.Id.AsSpan().SequenceEqual(Id))
         && (Kcv is null || key.Kcv.AsSpan().SequenceEqual(Kcv))

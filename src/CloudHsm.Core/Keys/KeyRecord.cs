@@ -34,6 +34,13 @@ public sealed record KeyRecord
     public byte[] Id => Attributes.Raw(AttributeId.Id) ?? [];
     public byte[] Kcv => Attributes.Raw(AttributeId.Kcv) ?? [];
 
+    /// <summary>
+    /// About how many bytes the object takes (C_GetObjectSize): its attribute values, with 8 bytes
+    /// for each type, and its sealed material. It tells no more than the lengths a reader of the
+    /// attributes or of the data directory sees anyway.
+    /// </summary>
+    public int ApproximateSize => Attributes.Values.Sum(kv => 8 + kv.Value.Length) + SealedMaterial.Length;
+
     /// <summary>True for the owner and for users it was shared with.</summary>
     public bool IsVisibleTo(string user) => Owner == user || Shares.Contains(user);
 

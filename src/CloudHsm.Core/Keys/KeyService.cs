@@ -46,10 +46,22 @@ public sealed class KeyService(KeyObjects objects)
         return objects.Reachable(caller, handle);
     }
 
-    /// <summary>getAttribute: a public value, or the secret value of a non-sensitive extractable key (owner only).</summary>
+    /// <summary>
+    /// getAttribute: a public value, the secret value of a non-sensitive extractable key (owner
+    /// only), or the value of a certificate or data object (a private one: owner only).
+    /// </summary>
     public byte[] GetAttribute(LoginContext caller, ulong handle, AttributeId id)
     {
         var key = Get(caller, handle);
+        if (id == AttributeId.Value && key.Class is ObjectClass.Certificate or ObjectClass.Data)
+        {
+            // A certificate's or data object's value is its material, and no secret; a private one is the owner's to read.
+            if (key.Attributes.IsTrue(AttributeId.Private) && key.Owner != caller.Actor.Name)
+            {
+                throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "Only the owner reads the value of a private object.");
+            }
+            return objects.WithMaterial(key, m => m.ToArray());
+        }
         if (id != AttributeId.Value || key.Class == ObjectClass.PublicKey)
         {
             return id == AttributeId.Value ? objects.WithMaterial(key, m => KeyMaterialCodec.SubjectPublicKeyInfo(key, m)) : AttributePolicy.Read(key.Attributes, id);
@@ -108,6 +120,7 @@ public sealed class KeyService(KeyObjects objects)
     public async ValueTask<(ulong Successor, ulong? Partner)> RotateAsync(LoginContext caller, ulong handle, CancellationToken ct = default)
     {
         var key = objects.Owned(caller, handle, "rotate");
+        if (key.Class is ObjectClass.Certificate or ObjectClass.Data) throw new HsmException(HsmError.RET_KEY_TYPE_INCONSISTENT, $"A {key.Class} object is not a key: it is not rotated.");
         if (!key.IsToken) throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "Session keys are not rotated; make a new one.");
         if (key.RetiredAt is not null) throw new HsmException(HsmError.RET_KEY_RETIRED, "The key was already rotated or retired.");
         var partner = key.Partner is { } p && objects.State.FindKey(p) is { RetiredAt: null } other && other.Owner == key.Owner ? other : null;

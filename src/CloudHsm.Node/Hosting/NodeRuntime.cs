@@ -24,6 +24,7 @@ public sealed class NodeRuntime : IDisposable
         Transfer = new Core.Keys.KeyTransferService(Objects);
         Derivation = new Core.Keys.KeyDerivationService(Objects);
         Masking = new Core.Keys.MaskedObjectService(Objects);
+        Creation = new Core.Keys.ObjectService(Objects);
         Options = options;
         _keys = keys;
         Store = store;
@@ -43,6 +44,8 @@ public sealed class NodeRuntime : IDisposable
     public Core.Keys.KeyTransferService Transfer { get; }
     public Core.Keys.KeyDerivationService Derivation { get; }
     public Core.Keys.MaskedObjectService Masking { get; }
+    /// <summary>C_CreateObject and C_CopyObject: certificates, data objects, public keys, copies.</summary>
+    public Core.Keys.ObjectService Creation { get; }
     public NodeTlsIdentity Tls { get; }
 
     public static async Task<NodeRuntime> OpenAsync(NodeOptions options, TimeProvider clock, CancellationToken ct = default)

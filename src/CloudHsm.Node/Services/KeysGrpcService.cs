@@ -179,6 +179,27 @@ public sealed class KeysGrpcService(NodeRuntime node) : Protocol.V1.Keys.KeysBas
         return new Empty();
     }
 
+    public override async Task<KeyHandles> CreateObject(CreateObjectRequest request, ServerCallContext context)
+    {
+        var template = Template(request.Template);
+        try
+        {
+            var handle = await node.Creation.CreateAsync(context.RequireLogin(node.Service.Sessions), (ObjectClass)request.ObjectClass, template, context.CancellationToken);
+            return new KeyHandles { Handles = { handle } };
+        }
+        finally
+        {
+            // a data object's value may be private
+            if (template.Raw(AttributeId.Value) is { } value) System.Security.Cryptography.CryptographicOperations.ZeroMemory(value);
+        }
+    }
+
+    public override async Task<KeyHandles> CopyObject(CopyObjectRequest request, ServerCallContext context)
+    {
+        var handle = await node.Creation.CopyAsync(context.RequireLogin(node.Service.Sessions), request.Handle, Template(request.Template), context.CancellationToken);
+        return new KeyHandles { Handles = { handle } };
+    }
+
     private static Core.Mechanisms.WrapParameters Parameters(Protocol.V1.WrapParameters? p) => p is null ? Core.Mechanisms.WrapParameters.Default : new()
     {
         OaepHash = p.OaepHash == 0 ? MechanismId.Sha1 : (MechanismId)p.OaepHash,
@@ -215,6 +236,7 @@ public sealed class KeysGrpcService(NodeRuntime node) : Protocol.V1.Keys.KeysBas
             Token = key.IsToken,
             Successor = key.Successor ?? 0,
             Partner = key.Partner ?? 0,
+            ObjectSize = (ulong)key.ApproximateSize,
         };
         if (key.LastUsedAt is { } used) info.LastUsedAt = Timestamp.FromDateTimeOffset(used);
         if (key.RetiredAt is { } retired) info.RetiredAt = Timestamp.FromDateTimeOffset(retired);

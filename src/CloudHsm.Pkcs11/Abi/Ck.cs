@@ -75,7 +75,19 @@ internal static class Cka
     public const ulong TOKEN = 0x1;
     public const ulong PRIVATE = 0x2;
     public const ulong LABEL = 0x3;
+    public const ulong APPLICATION = 0x10;
     public const ulong VALUE = 0x11;
+    public const ulong OBJECT_ID = 0x12;
+    public const ulong CERTIFICATE_TYPE = 0x80;
+    public const ulong ISSUER = 0x81;
+    public const ulong SERIAL_NUMBER = 0x82;
+    public const ulong TRUSTED = 0x86;
+    public const ulong CERTIFICATE_CATEGORY = 0x87;
+    public const ulong JAVA_MIDP_SECURITY_DOMAIN = 0x88;
+    public const ulong URL = 0x89;
+    public const ulong HASH_OF_SUBJECT_PUBLIC_KEY = 0x8A;
+    public const ulong HASH_OF_ISSUER_PUBLIC_KEY = 0x8B;
+    public const ulong NAME_HASH_ALGORITHM = 0x8C;
     public const ulong KEY_TYPE = 0x100;
     public const ulong SUBJECT = 0x101;
     public const ulong ID = 0x102;
@@ -106,6 +118,8 @@ internal static class Cka
 /// <summary>Object classes (CKO_*), key types (CKK_*) and user types (CKU_*).</summary>
 internal static class Cko
 {
+    public const ulong DATA = 0;
+    public const ulong CERTIFICATE = 1;
     public const ulong PUBLIC_KEY = 2;
     public const ulong PRIVATE_KEY = 3;
     public const ulong SECRET_KEY = 4;

@@ -46,12 +46,13 @@ internal sealed class Template(List<(ulong Type, byte[] Value)> attributes)
     /// <summary>
     /// The template for the node: TOKEN always explicit, CK_FALSE unless asked (the API's own default
     /// is a token key; PKCS#11's is a session object), and the class and key type checked against
-    /// what is being made (CKR_TEMPLATE_INCONSISTENT).
+    /// what is being made (CKR_TEMPLATE_INCONSISTENT). A null <paramref name="keyType"/> leaves the
+    /// key type to the node (certificates and data objects have none; a public key names its own).
     /// </summary>
-    public IEnumerable<Protocol.V1.Attribute> ForNode(ulong objectClass, ulong keyType)
+    public IEnumerable<Protocol.V1.Attribute> ForNode(ulong objectClass, ulong? keyType)
     {
         if (Number(Cka.CLASS) is { } c && c != objectClass) throw new CkException(Ckr.TEMPLATE_INCONSISTENT);
-        if (Number(Cka.KEY_TYPE) is { } k && k != keyType) throw new CkException(Ckr.TEMPLATE_INCONSISTENT);
+        if (keyType is not null && Number(Cka.KEY_TYPE) is { } k && k != keyType) throw new CkException(Ckr.TEMPLATE_INCONSISTENT);
         var token = Bool(Cka.TOKEN) ?? false;
         yield return new Protocol.V1.Attribute { Id = Cka.TOKEN, Value = Google.Protobuf.ByteString.CopyFrom([token ? (byte)1 : (byte)0]) };
         foreach (var (type, value) in attributes)
@@ -60,6 +61,10 @@ internal sealed class Template(List<(ulong Type, byte[] Value)> attributes)
             yield return new Protocol.V1.Attribute { Id = type, Value = Google.Protobuf.ByteString.CopyFrom(value) };
         }
     }
+
+    /// <summary>The template as it is, for the node (C_CopyObject: only what the caller wants changed).</summary>
+    public IEnumerable<Protocol.V1.Attribute> AsGiven() =>
+        attributes.Select(a => new Protocol.V1.Attribute { Id = a.Type, Value = Google.Protobuf.ByteString.CopyFrom(a.Value) });
 
     public bool Token => Bool(Cka.TOKEN) ?? false;
 }

@@ -63,10 +63,10 @@ internal static unsafe class FunctionList
         table[17] = (nint)(delegate* unmanaged<ulong, byte*, ulong, ulong, ulong, ulong>)&NotSupported.C_SetOperationState;
         table[18] = (nint)(delegate* unmanaged<ulong, ulong, byte*, ulong, ulong>)&Sessions.C_Login;
         table[19] = (nint)(delegate* unmanaged<ulong, ulong>)&Sessions.C_Logout;
-        table[20] = (nint)(delegate* unmanaged<ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&NotSupported.C_CreateObject;
-        table[21] = (nint)(delegate* unmanaged<ulong, ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&NotSupported.C_CopyObject;
+        table[20] = (nint)(delegate* unmanaged<ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&ObjectCreation.C_CreateObject;
+        table[21] = (nint)(delegate* unmanaged<ulong, ulong, CK_ATTRIBUTE*, ulong, ulong*, ulong>)&ObjectCreation.C_CopyObject;
         table[22] = (nint)(delegate* unmanaged<ulong, ulong, ulong>)&Objects.C_DestroyObject;
-        table[23] = (nint)(delegate* unmanaged<ulong, ulong, ulong*, ulong>)&NotSupported.C_GetObjectSize;
+        table[23] = (nint)(delegate* unmanaged<ulong, ulong, ulong*, ulong>)&ObjectCreation.C_GetObjectSize;
         table[24] = (nint)(delegate* unmanaged<ulong, ulong, CK_ATTRIBUTE*, ulong, ulong>)&Objects.C_GetAttributeValue;
         table[25] = (nint)(delegate* unmanaged<ulong, ulong, CK_ATTRIBUTE*, ulong, ulong>)&Objects.C_SetAttributeValue;
         table[26] = (nint)(delegate* unmanaged<ulong, CK_ATTRIBUTE*, ulong, ulong>)&Objects.C_FindObjectsInit;

@@ -23,15 +23,6 @@ internal static unsafe class NotSupported
     [UnmanagedCallersOnly(EntryPoint = "C_SetOperationState")]
     public static ulong C_SetOperationState(ulong hSession, byte* pOperationState, ulong ulOperationStateLen, ulong hEncryptionKey, ulong hAuthenticationKey) => No;
 
-    [UnmanagedCallersOnly(EntryPoint = "C_CreateObject")]
-    public static ulong C_CreateObject(ulong hSession, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phObject) => No;
-
-    [UnmanagedCallersOnly(EntryPoint = "C_CopyObject")]
-    public static ulong C_CopyObject(ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phNewObject) => No;
-
-    [UnmanagedCallersOnly(EntryPoint = "C_GetObjectSize")]
-    public static ulong C_GetObjectSize(ulong hSession, ulong hObject, ulong* pulSize) => No;
-
     [UnmanagedCallersOnly(EntryPoint = "C_DigestKey")]
     public static ulong C_DigestKey(ulong hSession, ulong hKey) => No;
 

@@ -93,14 +93,15 @@ internal static unsafe class Objects
                 {
                     var attribute = &pTemplate[i];
                     var answer = key.Answer(attribute->type, out var value);
-                    if (answer == AttributeAnswer.SecretValue) answer = ReadSecretValue(session, key, out value);
+                    var fetched = answer == AttributeAnswer.SecretValue;
+                    if (fetched) answer = ReadSecretValue(session, key, out value);
                     var result = answer switch
                     {
                         AttributeAnswer.Sensitive => Ckr.ATTRIBUTE_SENSITIVE,
                         AttributeAnswer.Invalid => Ckr.ATTRIBUTE_TYPE_INVALID,
                         _ => Write(value!, attribute),
                     };
-                    if (answer == AttributeAnswer.Value && attribute->type == Cka.VALUE && key.HoldsSecret) CryptographicOperations.ZeroMemory(value);
+                    if (fetched && value is not null) CryptographicOperations.ZeroMemory(value);
                     if (result != Ckr.OK)
                     {
                         attribute->ulValueLen = Ck.UNAVAILABLE_INFORMATION;
@@ -164,13 +165,17 @@ internal static unsafe class Objects
     }
 
     /// <summary>The object as the node describes it; without a login no object is visible.</summary>
-    private static KeyObject Visible(Session session, ulong handle)
+    internal static KeyObject Visible(Session session, ulong handle)
     {
         if (session.Module.LoggedInAs is null) throw new CkException(Ckr.OBJECT_HANDLE_INVALID);
         return KeyObject.Fetch(session.Transport, handle, Ckr.OBJECT_HANDLE_INVALID);
     }
 
-    /// <summary>CKA_VALUE of an extractable, non-sensitive secret key: the one attribute that needs its own call.</summary>
+    /// <summary>
+    /// CKA_VALUE of an extractable, non-sensitive secret key, a certificate or a data object: the one
+    /// attribute that needs its own call. A refusal (a sensitive key, another user's private data
+    /// object) reads as CKR_ATTRIBUTE_SENSITIVE.
+    /// </summary>
     private static AttributeAnswer ReadSecretValue(Session session, KeyObject key, out byte[]? value)
     {
         try

@@ -29,6 +29,8 @@ internal static class NodeMethods
     public const string GetAttribute = "/cloudhsm.v1.Keys/GetAttribute";
     public const string SetAttribute = "/cloudhsm.v1.Keys/SetAttribute";
     public const string DeleteKey = "/cloudhsm.v1.Keys/DeleteKey";
+    public const string CreateObject = "/cloudhsm.v1.Keys/CreateObject";
+    public const string CopyObject = "/cloudhsm.v1.Keys/CopyObject";
     public const string Sign = "/cloudhsm.v1.Crypto/Sign";
     public const string Verify = "/cloudhsm.v1.Crypto/Verify";
     public const string Encrypt = "/cloudhsm.v1.Crypto/Encrypt";
