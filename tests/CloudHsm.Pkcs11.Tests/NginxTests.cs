@@ -35,7 +35,9 @@ public sealed class NginxTests(ModuleFixture module)
             .Replace("@KEY_URI@", engine.PrivateKeyUri(label), StringComparison.Ordinal);
         await File.WriteAllTextAsync(Path.Combine(prefix, "nginx.conf"), config);
 
-        var psi = ClientProgram.StartInfo(module, "nginx", prefix,
+        // Debian puts nginx in /usr/sbin, which is not on every user's PATH.
+        var program = File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+        var psi = ClientProgram.StartInfo(module, program, prefix,
             ["-p", prefix, "-c", "nginx.conf", "-e", Path.Combine(prefix, "logs", "error.log"), "-g", "daemon off;"],
             new Dictionary<string, string> { ["OPENSSL_CONF"] = engine.ConfigPath });
         using var nginx = Process.Start(psi)!;
