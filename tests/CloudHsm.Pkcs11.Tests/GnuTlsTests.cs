@@ -13,8 +13,16 @@ public sealed class GnuTlsTests(ModuleFixture module)
         ClientProgram.RunAsync(module, "p11tool", module.Partition.Directory, ["--provider", ModuleFixture.LibraryPath, .. args],
             new Dictionary<string, string> { ["GNUTLS_PIN"] = module.UserPin }); // p11tool reads the PIN from GNUTLS_PIN
 
-    [Fact]
-    public async Task ListsTheTokenGeneratesAKeyAndSigns()
+    /// <summary>p11tool's key options, the key type it lists, and the signature it makes.</summary>
+    public static TheoryData<string[], string, string> Keys => new()
+    {
+        { ["ECDSA", "--curve", "secp256r1"], "EC/ECDSA-SECP256R1", "ECDSA-SHA256" },
+        // RSA keys: GnuTLS signs a DigestInfo with CKM_RSA_PKCS, which the module does not offer (docs/PKCS11.md).
+    };
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public async Task ListsTheTokenGeneratesAKeyAndSigns(string[] keyOptions, string keyType, string signature)
     {
         var tokens = (await P11ToolAsync("--list-tokens")).ShouldSucceed();
         var label = module.Slot.GetTokenInfo().Label.TrimEnd();
@@ -24,16 +32,16 @@ public sealed class GnuTlsTests(ModuleFixture module)
 
         var token = $"pkcs11:token={label}";
         var keyLabel = "gnutls-" + Guid.NewGuid().ToString("N")[..8];
-        var generated = (await P11ToolAsync("--login", "--generate-privkey", "ECDSA", "--curve", "secp256r1", "--label", keyLabel, token)).ShouldSucceed();
+        var generated = (await P11ToolAsync(["--login", "--generate-privkey", .. keyOptions, "--label", keyLabel, token])).ShouldSucceed();
         Assert.Contains("-----BEGIN PUBLIC KEY-----", generated.Stdout);
 
         var key = $"{token};object={keyLabel};type=private";
         var listed = (await P11ToolAsync("--login", "--list-privkeys", token)).ShouldSucceed();
         Assert.Contains($"object={keyLabel};type=private", listed.Stdout);
-        Assert.Contains("Type: Private key (EC/ECDSA-SECP256R1)", listed.Stdout);
+        Assert.Contains($"Type: Private key ({keyType})", listed.Stdout);
 
         var signed = (await P11ToolAsync("--login", "--test-sign", key)).ShouldSucceed();
-        Assert.Contains("Signing using ECDSA-SHA256... ok", signed.Output);
+        Assert.Contains($"Signing using {signature}... ok", signed.Output);
         Assert.Contains("Verifying against public key in the token... ok", signed.Output);
     }
 }

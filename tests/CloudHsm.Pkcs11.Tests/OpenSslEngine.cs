@@ -44,11 +44,14 @@ public sealed class OpenSslEngine
     public string PrivateKeyUri(string label) =>
         $"pkcs11:token={TokenLabel};object={label};type=private;pin-value={Uri.EscapeDataString(_module.UserPin)}";
 
-    /// <summary>An EC P-256 token key pair made by pkcs11-tool; returns its public key (SPKI DER) as read back from the token.</summary>
-    public async Task<byte[]> GenerateEcKeyAsync(string label)
+    /// <summary>
+    /// A token key pair made by pkcs11-tool (<paramref name="keyType"/> as its --key-type: EC:prime256v1,
+    /// rsa:2048); returns its public key (SPKI DER) as read back from the token.
+    /// </summary>
+    public async Task<byte[]> GenerateKeyAsync(string label, string keyType)
     {
         var id = Convert.ToHexString(Guid.NewGuid().ToByteArray()[..4]).ToLowerInvariant();
-        (await Pkcs11ToolAsync("--login", "--pin", _module.UserPin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", id)).ShouldSucceed();
+        (await Pkcs11ToolAsync("--login", "--pin", _module.UserPin, "--keypairgen", "--key-type", keyType, "--label", label, "--id", id)).ShouldSucceed();
         var publicKey = PathOf(label + ".pub.der");
         (await Pkcs11ToolAsync("--login", "--pin", _module.UserPin, "--read-object", "--type", "pubkey", "--id", id, "--output-file", publicKey)).ShouldSucceed();
         return await File.ReadAllBytesAsync(publicKey);
