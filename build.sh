@@ -8,15 +8,26 @@ cd "$(dirname "$0")"
 
 need_packages() {
   # The tests drive real clients: openssl makes the owner's certificates, OpenSC's pkcs11-tool
-  # drives the PKCS#11 module. NativeAOT (the module is a native shared library) links with clang
-  # and lld against zlib.
+  # drives the PKCS#11 module, and so do OpenSSL's pkcs11 engine (libp11) with nginx and curl,
+  # Java's SunPKCS11 (keytool, jarsigner and jar: a JDK, not only a JRE), PyKCS11 under the
+  # system python3, p11-kit and GnuTLS's p11tool. NativeAOT (the module is a native shared
+  # library) links with clang and lld against zlib. Each is looked for by a file or a command it
+  # installs, so a machine that has them installs nothing.
   local missing=()
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+  compgen -G '/usr/lib/*/engines-3/pkcs11.so' >/dev/null || missing+=(libengine-pkcs11-openssl)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  /usr/bin/python3 -c 'import PyKCS11' >/dev/null 2>&1 || missing+=(python3-pykcs11)
+  command -v p11-kit >/dev/null 2>&1 || missing+=(p11-kit)
+  command -v p11tool >/dev/null 2>&1 || missing+=(gnutls-bin)
+  { command -v jarsigner && command -v jar; } >/dev/null 2>&1 || missing+=(default-jdk-headless)
   command -v clang >/dev/null 2>&1 || missing+=(clang)
   command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
   [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
   if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
     if [ "$(id -u)" = 0 ]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     else

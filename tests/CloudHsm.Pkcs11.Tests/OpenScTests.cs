@@ -56,10 +56,10 @@ public sealed class OpenScTests(ModuleFixture module)
         var data = Path.Combine(module.Partition.Directory, label + ".txt");
         var signature = Path.Combine(module.Partition.Directory, label + ".sig");
         await File.WriteAllTextAsync(data, "signed through OpenSC");
-        (await Pkcs11ToolAsync("--login", "--pin", pin, "--sign", "--mechanism", "ECDSA-SHA256", "--label", label,
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--sign", "--mechanism", "ECDSA-SHA256", "--id", "0a0b",
             "--input-file", data, "--output-file", signature)).ShouldSucceed();
         Assert.Equal(64, new FileInfo(signature).Length);
-        var verified = (await Pkcs11ToolAsync("--login", "--pin", pin, "--verify", "--mechanism", "ECDSA-SHA256", "--label", label,
+        var verified = (await Pkcs11ToolAsync("--login", "--pin", pin, "--verify", "--mechanism", "ECDSA-SHA256", "--id", "0a0b",
             "--input-file", data, "--signature-file", signature)).ShouldSucceed();
         Assert.Contains("Signature is valid", verified.Stdout);
 
