@@ -108,6 +108,7 @@ public sealed class NodeRuntime : IDisposable
     {
         WasZeroized = true;
         Objects.SessionKeys.Clear();
+        Objects.LoadedKeys.Clear();
         Store.TruncateLog();
         NodeKeyring.Destroy(Path.GetFullPath(Options.DataDirectory));
         Tls.Forget();
@@ -118,6 +119,7 @@ public sealed class NodeRuntime : IDisposable
     {
         Service.Sessions.RemoveAll();
         Objects.SessionKeys.Clear();
+        Objects.LoadedKeys.Clear();
         Store.Dispose();
         Tls.Dispose();
         _keys.Dispose();
