@@ -37,7 +37,7 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter log)
                 foreach (var objects in op == Operations.Find ? options.Objects : [0])
                 {
                     var watch = Stopwatch.StartNew();
-                    var perThread = operations.Prepare(op, sessions[0], objects);
+                    var perThread = operations.Prepare(op, sessions, objects);
                     if (op != Operations.Find) log.WriteLine($"  {options.Name}: {op} key made in {watch.Elapsed.TotalMilliseconds:F0} ms");
                     foreach (var threads in options.Threads)
                     {

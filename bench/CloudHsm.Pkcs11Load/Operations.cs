@@ -24,6 +24,7 @@ internal sealed class Operations(Pkcs11InteropFactories factories, LoadOptions o
     private static readonly byte[] P256Params = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
 
     private readonly byte[] _data64 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64);
+    private readonly byte[] _digest32 = System.Security.Cryptography.SHA256.HashData("bench"u8);
     private readonly byte[] _data1K = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024);
     private int _objectsMade;
 
@@ -31,7 +32,7 @@ internal sealed class Operations(Pkcs11InteropFactories factories, LoadOptions o
     public static string Describe(string op) => op switch
     {
         RsaSign => "RSA-2048 sign, CKM_SHA256_RSA_PKCS, 64 bytes",
-        EcdsaSign => "ECDSA P-256 sign, CKM_ECDSA_SHA256, 64 bytes",
+        EcdsaSign => "ECDSA P-256 sign, CKM_ECDSA over a 32-byte digest",
         AesGcm => "AES-256-GCM encrypt 1 KiB (12-byte IV, 128-bit tag)",
         Hmac => "HMAC-SHA256 of 1 KiB, CKM_SHA256_HMAC",
         Random => "C_GenerateRandom, 32 bytes",
@@ -40,14 +41,16 @@ internal sealed class Operations(Pkcs11InteropFactories factories, LoadOptions o
     };
 
     /// <summary>Makes what <paramref name="op"/> needs and returns the factory of per-thread calls.</summary>
-    public Func<ISession, int, Action> Prepare(string op, ISession session, int objects) => op switch
+    public Func<ISession, int, Action> Prepare(string op, IReadOnlyList<ISession> sessions, int objects) => Prepare(op, sessions[0], sessions, objects);
+
+    private Func<ISession, int, Action> Prepare(string op, ISession session, IReadOnlyList<ISession> sessions, int objects) => op switch
     {
         RsaSign => SignWith(RsaKey(session), CKM.CKM_SHA256_RSA_PKCS, _data64),
-        EcdsaSign => SignWith(EcKey(session), CKM.CKM_ECDSA_SHA256, _data64),
+        EcdsaSign => SignWith(EcKey(session), CKM.CKM_ECDSA, _digest32), // SoftHSM2 2.6 has no CKM_ECDSA_SHA256
         Hmac => SignWith(SecretKey(session, CKM.CKM_GENERIC_SECRET_KEY_GEN, CKK.CKK_GENERIC_SECRET, 32, CKA.CKA_SIGN, "bench-hmac"), CKM.CKM_SHA256_HMAC, _data1K),
         AesGcm => GcmEncrypt(SecretKey(session, CKM.CKM_AES_KEY_GEN, CKK.CKK_AES, 32, CKA.CKA_ENCRYPT, "bench-aes")),
         Random => (s, _) => () => s.GenerateRandom(32),
-        Find => FindAmong(session, objects),
+        Find => FindAmong(sessions, objects),
         _ => throw new ArgumentException(op),
     };
 
@@ -72,9 +75,9 @@ internal sealed class Operations(Pkcs11InteropFactories factories, LoadOptions o
         };
     };
 
-    private Func<ISession, int, Action> FindAmong(ISession session, int objects)
+    private Func<ISession, int, Action> FindAmong(IReadOnlyList<ISession> sessions, int objects)
     {
-        MakeObjects(session, objects);
+        MakeObjects(sessions, objects);
         return (s, thread) =>
         {
             var random = new System.Random(thread);
@@ -90,30 +93,36 @@ internal sealed class Operations(Pkcs11InteropFactories factories, LoadOptions o
 
     /// <summary>
     /// Grows the objects to find among to <paramref name="count"/> AES-128 keys labelled
-    /// bench-obj-0000000...; when the last of them exists already (token objects of an earlier run), none are made.
+    /// bench-obj-0000000..., made on every session at once; when the last of them exists already
+    /// (token objects of an earlier run against this token), none are made.
     /// </summary>
-    private void MakeObjects(ISession session, int count)
+    private void MakeObjects(IReadOnlyList<ISession> sessions, int count)
     {
         if (options.TokenObjects && _objectsMade < count
-            && session.FindAllObjects([Attribute(CKA.CKA_LABEL, ObjectLabel(count - 1))]).Count > 0)
+            && sessions[0].FindAllObjects([Attribute(CKA.CKA_LABEL, ObjectLabel(count - 1))]).Count > 0)
         {
             _objectsMade = count; // made by an earlier run against this token
         }
         if (_objectsMade >= count) return;
         var watch = Stopwatch.StartNew();
         var from = _objectsMade;
-        var mechanism = factories.MechanismFactory.Create(CKM.CKM_AES_KEY_GEN);
-        for (var i = from; i < count; i++)
+        var next = from - 1;
+        var made = 0;
+        Parallel.ForEach(sessions, new ParallelOptions { MaxDegreeOfParallelism = sessions.Count }, session =>
         {
-            session.GenerateKey(mechanism, [
-                Attribute(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY), Attribute(CKA.CKA_KEY_TYPE, CKK.CKK_AES),
-                Attribute(CKA.CKA_VALUE_LEN, 16UL), Attribute(CKA.CKA_TOKEN, options.TokenObjects),
-                Attribute(CKA.CKA_LABEL, ObjectLabel(i)), Attribute(CKA.CKA_ENCRYPT, true),
-            ]);
-            if ((i + 1) % 10_000 == 0) log.WriteLine($"  {options.Name}: {i + 1:N0} objects made ({watch.Elapsed.TotalSeconds:F1} s)");
-        }
+            var mechanism = factories.MechanismFactory.Create(CKM.CKM_AES_KEY_GEN);
+            for (var i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
+            {
+                session.GenerateKey(mechanism, [
+                    Attribute(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY), Attribute(CKA.CKA_KEY_TYPE, CKK.CKK_AES),
+                    Attribute(CKA.CKA_VALUE_LEN, 16UL), Attribute(CKA.CKA_TOKEN, options.TokenObjects),
+                    Attribute(CKA.CKA_LABEL, ObjectLabel(i)), Attribute(CKA.CKA_ENCRYPT, true),
+                ]);
+                if (Interlocked.Increment(ref made) % 10_000 == 0) log.WriteLine($"  {options.Name}: {from + made:N0} objects made ({watch.Elapsed.TotalSeconds:F1} s)");
+            }
+        });
         _objectsMade = count;
-        log.WriteLine($"  {options.Name}: made {count - from:N0} {(options.TokenObjects ? "token" : "session")} objects in {watch.Elapsed.TotalSeconds:F1} s ({(count - from) / watch.Elapsed.TotalSeconds:F0}/s)");
+        log.WriteLine($"  {options.Name}: made {count - from:N0} {(options.TokenObjects ? "token" : "session")} objects on {sessions.Count} session(s) in {watch.Elapsed.TotalSeconds:F1} s ({(count - from) / watch.Elapsed.TotalSeconds:F0}/s)");
     }
 
     private IObjectHandle RsaKey(ISession session)
