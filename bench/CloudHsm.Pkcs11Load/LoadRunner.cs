@@ -47,7 +47,7 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter log)
                         var used = histograms.Take(threads).ToArray();
                         var result = new LoadResult(options.Name, op, threads, objects, used.Sum(h => h.Count), seconds,
                             LatencyHistogram.Percentile(used, 0.50), LatencyHistogram.Percentile(used, 0.99));
-                        log.WriteLine($"  {options.Name}: {op}{(objects > 0 ? $" among {objects:N0}" : "")}, {threads} thread(s): {result.CallsPerSecond:N0}/s, p50 {result.P50Micros:F0} µs, p99 {result.P99Micros:F0} µs");
+                        log.WriteLine($"  {options.Name}: {op}{(objects > 0 ? $" among {objects:N0}" : "")}, {threads} thread(s): {result.CallsPerSecond:N1}/s, p50 {result.P50Micros:F0} µs, p99 {result.P99Micros:F0} µs");
                         results.Add(result);
                     }
                 }

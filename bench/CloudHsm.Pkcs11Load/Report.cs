@@ -15,7 +15,7 @@ internal static class Report
         {
             var op = r.Objects > 0 ? $"{Operations.Describe(r.Op)} among {r.Objects:N0}" : Operations.Describe(r.Op);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Module} | {op} | {r.Threads} | {r.CallsPerSecond:N0} | {r.P50Micros:N0} | {r.P99Micros:N0} |"));
+                $"| {r.Module} | {op} | {r.Threads} | {(r.CallsPerSecond >= 100 ? r.CallsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : r.CallsPerSecond.ToString("N1", CultureInfo.InvariantCulture))} | {r.P50Micros:N0} | {r.P99Micros:N0} |"));
         }
     }
 
