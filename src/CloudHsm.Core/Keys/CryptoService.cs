@@ -28,7 +28,7 @@ public sealed class CryptoService(KeyObjects objects)
         var key = objects.Usable(caller, handle, AttributeId.Sign, ObjectClass.PrivateKey, ObjectClass.SecretKey);
         objects.RequireApproved(sign.Approved, mechanism);
         RequireDataLength(data.Length);
-        var signature = TrySignLoaded(sign, key, data);
+        var signature = TrySignLoaded(caller, sign, key, data);
         if (signature is null)
         {
             var input = data.ToArray();
@@ -57,7 +57,7 @@ public sealed class CryptoService(KeyObjects objects)
         var key = objects.Usable(caller, handle, AttributeId.Encrypt, ObjectClass.PublicKey, ObjectClass.SecretKey);
         objects.RequireApproved(cipher.Approved, mechanism);
         RequireDataLength(plaintext.Length);
-        if (TryEncryptLoaded(cipher, key, plaintext, parameters) is { } loadedResult)
+        if (TryEncryptLoaded(caller, cipher, key, plaintext, parameters) is { } loadedResult)
         {
             objects.NoteUse(key);
             return loadedResult;
@@ -82,7 +82,7 @@ public sealed class CryptoService(KeyObjects objects)
         objects.RequireApproved(cipher.Approved, mechanism);
         RequireDataLength(ciphertext.Length);
         byte[]? plaintext;
-        if (!TryDecryptLoaded(cipher, key, ciphertext, parameters, out plaintext))
+        if (!TryDecryptLoaded(caller, cipher, key, ciphertext, parameters, out plaintext))
         {
             var input = ciphertext.ToArray();
             plaintext = objects.WithMaterial(key, material => cipher.TryDecrypt(material, input, parameters, out var output) ? output : null);
@@ -116,9 +116,9 @@ public sealed class CryptoService(KeyObjects objects)
     }
 
     /// <summary>Signs with the key's loaded form; null when the mechanism or the key has none (use the material).</summary>
-    private byte[]? TrySignLoaded(ISignatureMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> data)
+    private byte[]? TrySignLoaded(LoginContext caller, ISignatureMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> data)
     {
-        if (mechanism is not ILoadedKeySignature loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease)) return null;
+        if (mechanism is not ILoadedKeySignature loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return null;
         using (lease)
         {
             if (!loaded.Accepts(lease.Key)) return null;
@@ -133,9 +133,9 @@ public sealed class CryptoService(KeyObjects objects)
         }
     }
 
-    private CipherResult? TryEncryptLoaded(ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> plaintext, CipherParameters parameters)
+    private CipherResult? TryEncryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> plaintext, CipherParameters parameters)
     {
-        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease)) return null;
+        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return null;
         using (lease)
         {
             if (!loaded.Accepts(lease.Key)) return null;
@@ -151,10 +151,10 @@ public sealed class CryptoService(KeyObjects objects)
     }
 
     /// <summary>False when the mechanism or the key has no loaded form; otherwise the plaintext, or null when it does not decrypt.</summary>
-    private bool TryDecryptLoaded(ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[]? plaintext)
+    private bool TryDecryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[]? plaintext)
     {
         plaintext = null;
-        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease)) return false;
+        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return false;
         using (lease)
         {
             if (!loaded.Accepts(lease.Key)) return false;

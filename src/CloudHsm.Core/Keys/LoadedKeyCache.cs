@@ -1,4 +1,5 @@
 using CloudHsm.Core.Mechanisms;
+using CloudHsm.Core.Sessions;
 
 namespace CloudHsm.Core.Keys;
 
@@ -16,7 +17,8 @@ namespace CloudHsm.Core.Keys;
 /// instances, each rented to one call at a time, so nothing relies on an OpenSSL object being safe
 /// for concurrent use. At most <c>capacity</c> keys stay loaded, least recently used evicted first;
 /// evicted, replaced, forgotten (deleted) and cleared entries dispose their instances and wipe secret
-/// bytes, at once or when the call that holds one returns it.
+/// bytes, at once or when the call that holds one returns it. A session key's entry remembers its
+/// login and is dropped at the next load after that login ended.
 /// </para>
 /// </summary>
 public sealed class LoadedKeyCache : IDisposable
@@ -90,8 +92,9 @@ public sealed class LoadedKeyCache : IDisposable
     /// Rents the loaded form of <paramref name="key"/>, calling <paramref name="load"/> (unseal and
     /// import, outside the lock) when no instance is free. False when the key has no loaded form.
     /// The caller must have checked that it may use this record; dispose the lease to return it.
+    /// For a session key, <paramref name="sessionLogin"/> is the login it belongs to.
     /// </summary>
-    public bool TryRent(KeyRecord key, Func<KeyRecord, LoadedKey?> load, out Lease lease)
+    public bool TryRent(KeyRecord key, Func<KeyRecord, LoadedKey?> load, out Lease lease, LoginContext? sessionLogin = null)
     {
         lease = default;
         if (!IsLoadable(key)) return false;
@@ -109,10 +112,11 @@ public sealed class LoadedKeyCache : IDisposable
         Interlocked.Increment(ref _loads);
         lock (_lock)
         {
+            DropEndedLogins();
             var entry = Find(key);
             if (entry is null)
             {
-                entry = new Entry(key);
+                entry = new Entry(key) { Login = sessionLogin };
                 _entries[key.Handle] = entry;
                 entry.Node = _recency.AddFirst(entry);
                 while (_entries.Count > _capacity) Drop(_recency.Last!.Value);
@@ -154,6 +158,17 @@ public sealed class LoadedKeyCache : IDisposable
         _recency.Remove(entry.Node!);
         _recency.AddFirst(entry.Node!);
         return entry;
+    }
+
+    /// <summary>Drops the session keys of logins that ended (logout, expiry, zeroize). Under the lock; runs on loads only.</summary>
+    private void DropEndedLogins()
+    {
+        List<Entry>? ended = null;
+        foreach (var entry in _entries.Values)
+        {
+            if (entry.Login is { Closed: true }) (ended ??= []).Add(entry);
+        }
+        if (ended is not null) foreach (var entry in ended) Drop(entry);
     }
 
     /// <summary>Under the lock.</summary>
@@ -209,6 +224,8 @@ public sealed class LoadedKeyCache : IDisposable
         public Stack<LoadedKey> Pool { get; } = new();
         public LinkedListNode<Entry>? Node { get; set; }
         public bool Dropped { get; set; }
+        /// <summary>The login a session key belongs to; null for a token key.</summary>
+        public LoginContext? Login { get; init; }
 
         public bool Matches(KeyRecord record) =>
             record.Handle == Handle && record.Class == _class && record.KeyType == _type

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using CloudHsm.Core.Errors;
 using CloudHsm.Core.Keys;
 using CloudHsm.Core.Mechanisms;
+using CloudHsm.Core.Sessions;
 using CloudHsm.Core.Tests.Support;
 
 namespace CloudHsm.Core.Tests.Keys;
@@ -137,6 +138,26 @@ public sealed class LoadedKeyCacheTests
     }
 
     [Fact]
+    public async Task ASessionKeyOfAnEndedLogin_IsDroppedAtTheNextLoad()
+    {
+        using var w = await KeyWorld.CreateAsync();
+        var login = await w.LoginAgainAsync("alice");
+        var sessionKey = await w.Keys.GenerateSymmetricAsync(login, KeyType.Aes, 32, AttributeSet.Empty.With(AttributeId.Token, false));
+        var tokenKey = await w.Keys.GenerateSymmetricAsync(w.Alice, KeyType.Aes, 32, AttributeSet.Empty);
+        w.Crypto.Encrypt(login, sessionKey, MechanismId.AesGcm, CipherParameters.None, "x"u8);
+        LoadedKey loaded;
+        using (var lease = RentOrFail(w.Objects.LoadedKeys, w.Objects.Reachable(login, sessionKey), Loader(w), login)) loaded = lease.Key;
+
+        w.Partition.Service.Logout(login);
+        w.Crypto.Encrypt(w.Alice, tokenKey, MechanismId.AesGcm, CipherParameters.None, "x"u8); // a load
+
+        Assert.False(w.Objects.LoadedKeys.Contains(sessionKey));
+        Assert.True(w.Objects.LoadedKeys.Contains(tokenKey));
+        Assert.True(loaded.IsDisposed);
+        Assert.All(loaded.Secret.ToArray(), b => Assert.Equal(0, b));
+    }
+
+    [Fact]
     public async Task OtherMaterialUnderTheSameHandle_IsNeverServedTheOldKey()
     {
         using var w = await KeyWorld.CreateAsync();
@@ -210,9 +231,9 @@ public sealed class LoadedKeyCacheTests
         Assert.InRange(cache.Loads, 1, 4);
     }
 
-    private static LoadedKeyCache.Lease RentOrFail(LoadedKeyCache cache, KeyRecord key, Func<KeyRecord, LoadedKey?> load)
+    private static LoadedKeyCache.Lease RentOrFail(LoadedKeyCache cache, KeyRecord key, Func<KeyRecord, LoadedKey?> load, LoginContext? sessionLogin = null)
     {
-        Assert.True(cache.TryRent(key, load, out var lease));
+        Assert.True(cache.TryRent(key, load, out var lease, sessionLogin));
         return lease;
     }
 }
