@@ -12,7 +12,8 @@ internal static class DevCommands
         var dir = new Option<string>("--dir") { Description = "Folder for the owner key, node data, client.json and credentials.json.", DefaultValueFactory = _ => "cloudhsm-dev" };
         var nodes = new Option<int>("--nodes") { Description = "Number of nodes (1 until the cluster exists).", DefaultValueFactory = _ => 1 };
         var port = new Option<int>("--port") { Description = "Port of the first node.", DefaultValueFactory = _ => Protocol.WireNames.DefaultPort };
-        var up = new Command("up", "Start a local node, activate it with a fresh PO key, create a CO and a CU, and keep running.") { dir, nodes, port };
+        var maxKeys = new Option<int>("--max-keys") { Description = "Key handles a new partition holds (a pair counts two; up to 1000000).", DefaultValueFactory = _ => 3200 };
+        var up = new Command("up", "Start a local node, activate it with a fresh PO key, create a CO and a CU, and keep running.") { dir, nodes, port, maxKeys };
         up.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(nodes) != 1)
@@ -22,7 +23,7 @@ internal static class DevCommands
             }
             try
             {
-                await using var env = await DevEnvironment.StartAsync(parse.GetValue(dir)!, parse.GetValue(port), Console.Out, ct);
+                await using var env = await DevEnvironment.StartAsync(parse.GetValue(dir)!, parse.GetValue(port), Console.Out, ct, parse.GetValue(maxKeys));
                 Console.Out.WriteLine();
                 Console.Out.WriteLine("Connect with:");
                 Console.Out.WriteLine($"  export CLOUDHSM_CONFIG={env.ClientConfigPath}");

@@ -36,13 +36,18 @@ internal sealed class DevEnvironment : IAsyncDisposable
     public CredentialsFile Credentials => CredentialsFile.Read(CredentialsPath);
 
     /// <summary>Starts the node (activating a new partition on first use) and returns once it serves.</summary>
-    public static async Task<DevEnvironment> StartAsync(string directory, int port, TextWriter log, CancellationToken ct)
+    public static async Task<DevEnvironment> StartAsync(string directory, int port, TextWriter log, CancellationToken ct, int maxKeys = 3200)
     {
         directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(directory);
         var dataDir = Path.Combine(directory, "node1");
         var endpoint = new IPEndPoint(IPAddress.Loopback, port);
-        var runtime = await NodeRuntime.OpenAsync(new NodeOptions { DataDirectory = dataDir, Listen = [endpoint] }, TimeProvider.System, ct);
+        var runtime = await NodeRuntime.OpenAsync(new NodeOptions
+        {
+            DataDirectory = dataDir,
+            Listen = [endpoint],
+            Policy = new Core.Partition.PartitionPolicy { MaxKeys = maxKeys }.Validated(),
+        }, TimeProvider.System, ct);
         WebApplication? app = null;
         try
         {

@@ -10,12 +10,17 @@ namespace CloudHsm.Core.Keys;
 /// Operations with keys: sign, verify, encrypt, decrypt; and the keyless ones, digest and random.
 /// Each key operation checks that the caller may use the key (owner or shared CU), that the key
 /// allows the operation (its usage flag), and that the mechanism is approved unless the partition
-/// has the non-FIPS switch on. Key material is unsealed only for the call and wiped after.
+/// has the non-FIPS switch on. Those checks run on the current record on every call; the key itself
+/// is unsealed and imported on first use and kept loaded (<see cref="LoadedKeyCache"/>) for the
+/// mechanisms that can use a loaded key (RSA PKCS#1 v1.5 and PSS over data, ECDSA, HMAC, AES-GCM);
+/// the others unseal the material for the call and wipe it after.
 /// </summary>
 public sealed class CryptoService(KeyObjects objects)
 {
     public const int MaxDataBytes = 512 * 1024;
     public const int MaxRandomBytes = 64 * 1024;
+
+    private Func<KeyRecord, LoadedKey?>? _load;
 
     public byte[] Sign(LoginContext caller, ulong handle, MechanismId mechanism, ReadOnlySpan<byte> data)
     {
@@ -23,8 +28,12 @@ public sealed class CryptoService(KeyObjects objects)
         var key = objects.Usable(caller, handle, AttributeId.Sign, ObjectClass.PrivateKey, ObjectClass.SecretKey);
         objects.RequireApproved(sign.Approved, mechanism);
         RequireDataLength(data.Length);
-        var input = data.ToArray();
-        var signature = objects.WithMaterial(key, material => sign.Sign(material, input));
+        var signature = TrySignLoaded(caller, sign, key, data);
+        if (signature is null)
+        {
+            var input = data.ToArray();
+            signature = objects.WithMaterial(key, material => sign.Sign(material, input));
+        }
         objects.NoteUse(key);
         return signature;
     }
@@ -48,6 +57,11 @@ public sealed class CryptoService(KeyObjects objects)
         var key = objects.Usable(caller, handle, AttributeId.Encrypt, ObjectClass.PublicKey, ObjectClass.SecretKey);
         objects.RequireApproved(cipher.Approved, mechanism);
         RequireDataLength(plaintext.Length);
+        if (TryEncryptLoaded(caller, cipher, key, plaintext, parameters) is { } loadedResult)
+        {
+            objects.NoteUse(key);
+            return loadedResult;
+        }
         var input = plaintext.ToArray();
         try
         {
@@ -67,8 +81,12 @@ public sealed class CryptoService(KeyObjects objects)
         var key = objects.Usable(caller, handle, AttributeId.Decrypt, ObjectClass.PrivateKey, ObjectClass.SecretKey);
         objects.RequireApproved(cipher.Approved, mechanism);
         RequireDataLength(ciphertext.Length);
-        var input = ciphertext.ToArray();
-        var plaintext = objects.WithMaterial(key, material => cipher.TryDecrypt(material, input, parameters, out var output) ? output : null);
+        byte[]? plaintext;
+        if (!TryDecryptLoaded(caller, cipher, key, ciphertext, parameters, out plaintext))
+        {
+            var input = ciphertext.ToArray();
+            plaintext = objects.WithMaterial(key, material => cipher.TryDecrypt(material, input, parameters, out var output) ? output : null);
+        }
         objects.NoteUse(key);
         return plaintext ?? throw new HsmException(HsmError.RET_ENCRYPTED_DATA_INVALID,
             "The ciphertext does not decrypt under this key (altered, truncated, or made with other parameters).");
@@ -96,6 +114,64 @@ public sealed class CryptoService(KeyObjects objects)
         }
         return RandomNumberGenerator.GetBytes(length);
     }
+
+    /// <summary>Signs with the key's loaded form; null when the mechanism or the key has none (use the material).</summary>
+    private byte[]? TrySignLoaded(LoginContext caller, ISignatureMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> data)
+    {
+        if (mechanism is not ILoadedKeySignature loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return null;
+        using (lease)
+        {
+            if (!loaded.Accepts(lease.Key)) return null;
+            try
+            {
+                return loaded.Sign(lease.Key, data);
+            }
+            catch (MechanismException e)
+            {
+                throw KeyObjects.ToHsmException(e);
+            }
+        }
+    }
+
+    private CipherResult? TryEncryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> plaintext, CipherParameters parameters)
+    {
+        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return null;
+        using (lease)
+        {
+            if (!loaded.Accepts(lease.Key)) return null;
+            try
+            {
+                return loaded.Encrypt(lease.Key, plaintext, parameters);
+            }
+            catch (MechanismException e)
+            {
+                throw KeyObjects.ToHsmException(e);
+            }
+        }
+    }
+
+    /// <summary>False when the mechanism or the key has no loaded form; otherwise the plaintext, or null when it does not decrypt.</summary>
+    private bool TryDecryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[]? plaintext)
+    {
+        plaintext = null;
+        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return false;
+        using (lease)
+        {
+            if (!loaded.Accepts(lease.Key)) return false;
+            try
+            {
+                plaintext = loaded.TryDecrypt(lease.Key, ciphertext, parameters, out var output) ? output : null;
+                return true;
+            }
+            catch (MechanismException e)
+            {
+                throw KeyObjects.ToHsmException(e);
+            }
+        }
+    }
+
+    /// <summary>Unseals and imports a key for <see cref="LoadedKeyCache"/>; the clear material is wiped after.</summary>
+    private LoadedKey? Load(KeyRecord key) => objects.WithMaterial(key, material => LoadedKeyCache.Load(key, material));
 
     private static HsmException Unavailable(MechanismId id) =>
         new(HsmError.RET_MECHANISM_INVALID, $"Mechanism 0x{(ulong)id:X} is not available for this operation.");

@@ -23,6 +23,8 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
     public TimeProvider Clock => clock;
     public SessionKeyStore SessionKeys => sessionKeys;
     public DomainKeys DomainKeys => keys;
+    /// <summary>Keys kept loaded between crypto calls (<see cref="CryptoService"/>); a deleted key's entry is dropped here.</summary>
+    public LoadedKeyCache LoadedKeys { get; } = new();
 
     /// <summary>Called after each use of a token key (sign, decrypt, wrap...), for the last-used report.</summary>
     public event Action<KeyRecord>? Used;
@@ -206,6 +208,7 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
         if (sessionKeys.Find(caller, handle) is not { } sessionKey)
         {
             await log.SubmitAsync(new DeleteKey(caller.Actor, handle) { At = clock.GetUtcNow() }, ct);
+            LoadedKeys.Forget(handle);
             return;
         }
         RequireUser(caller);
@@ -214,6 +217,7 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
             throw new HsmException(HsmError.RET_ATTRIBUTE_READ_ONLY, "The key is not destroyable (DESTROYABLE = 0).");
         }
         sessionKeys.Remove(caller, handle);
+        LoadedKeys.Forget(handle);
     }
 
     public ValueTask SubmitAsync(PartitionCommand command, CancellationToken ct = default) => log.SubmitAsync(command, ct);

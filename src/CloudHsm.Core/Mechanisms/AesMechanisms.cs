@@ -21,7 +21,7 @@ public static class AesMechanisms
     public static readonly ICipherMechanism KeyWrap = new KeyWrapMechanism(MechanismId.AesKeyWrap);
     public static readonly ICipherMechanism KeyWrapPad = new KeyWrapMechanism(MechanismId.AesKeyWrapPad);
 
-    private sealed class GcmMechanism : ICipherMechanism
+    private sealed class GcmMechanism : ICipherMechanism, ILoadedKeyCipher
     {
         public MechanismId Id => MechanismId.AesGcm;
         public bool Approved => true;
@@ -29,28 +29,52 @@ public static class AesMechanisms
         public CipherResult Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, CipherParameters parameters)
         {
             CheckKey(key);
-            var tagLength = CheckTagLength(parameters.TagLength);
-            var nonce = parameters.Iv.IsEmpty
-                ? RandomNumberGenerator.GetBytes(GcmNonceLength)
-                : CheckNonce(parameters.Iv.Span).ToArray();
-
-            var output = new byte[plaintext.Length + tagLength];
-            using var gcm = new AesGcm(key, tagLength);
-            gcm.Encrypt(nonce, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length), parameters.AssociatedData.Span);
-            return new CipherResult(output, nonce);
+            using var gcm = new AesGcm(key, CheckTagLength(parameters.TagLength));
+            return Encrypt(gcm, plaintext, parameters);
         }
 
         public bool TryDecrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[] plaintext)
         {
             CheckKey(key);
-            var tagLength = CheckTagLength(parameters.TagLength);
+            using var gcm = new AesGcm(key, CheckTagLength(parameters.TagLength));
+            return TryDecrypt(gcm, ciphertext, parameters, out plaintext);
+        }
+
+        public bool Accepts(LoadedKey key) => key.IsSecret;
+
+        public CipherResult Encrypt(LoadedKey key, ReadOnlySpan<byte> plaintext, CipherParameters parameters)
+        {
+            CheckKey(key.Secret);
+            return Encrypt(key.Gcm(CheckTagLength(parameters.TagLength)), plaintext, parameters);
+        }
+
+        public bool TryDecrypt(LoadedKey key, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[] plaintext)
+        {
+            CheckKey(key.Secret);
+            return TryDecrypt(key.Gcm(CheckTagLength(parameters.TagLength)), ciphertext, parameters, out plaintext);
+        }
+
+        private static CipherResult Encrypt(AesGcm gcm, ReadOnlySpan<byte> plaintext, CipherParameters parameters)
+        {
+            var tagLength = gcm.TagSizeInBytes!.Value;
+            var nonce = parameters.Iv.IsEmpty
+                ? RandomNumberGenerator.GetBytes(GcmNonceLength)
+                : CheckNonce(parameters.Iv.Span).ToArray();
+
+            var output = new byte[plaintext.Length + tagLength];
+            gcm.Encrypt(nonce, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length), parameters.AssociatedData.Span);
+            return new CipherResult(output, nonce);
+        }
+
+        private static bool TryDecrypt(AesGcm gcm, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[] plaintext)
+        {
+            var tagLength = gcm.TagSizeInBytes!.Value;
             var nonce = CheckNonce(parameters.Iv.Span);
             plaintext = [];
             if (ciphertext.Length < tagLength) return false;
 
             var length = ciphertext.Length - tagLength;
             var output = new byte[length];
-            using var gcm = new AesGcm(key, tagLength);
             try
             {
                 gcm.Decrypt(nonce, ciphertext[..length], ciphertext[length..], output, parameters.AssociatedData.Span);

@@ -31,7 +31,7 @@ public static class EcMechanisms
 
     private delegate byte[] HashFunction(ReadOnlySpan<byte> data);
 
-    private sealed class Ecdsa(MechanismId id, HashFunction hash, bool approved = true) : ISignatureMechanism
+    private sealed class Ecdsa(MechanismId id, HashFunction hash, bool approved = true) : ISignatureMechanism, ILoadedKeySignature
     {
         /// <summary>Longest digest CKM_ECDSA takes (SHA-512); longer input is not a digest.</summary>
         private const int MaxDigestLength = 64;
@@ -46,6 +46,11 @@ public static class EcMechanisms
             using var ecdsa = Import(privateKey, isPrivate: true);
             return ecdsa.SignHash(digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
+
+        public bool Accepts(LoadedKey key) => key.Ecdsa is not null;
+
+        public byte[] Sign(LoadedKey key, ReadOnlySpan<byte> data) =>
+            key.Ecdsa!.SignHash(Hash(data), DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
 
         public bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
         {
@@ -66,7 +71,7 @@ public static class EcMechanisms
         }
     }
 
-    private static ECDsa Import(ReadOnlySpan<byte> der, bool isPrivate)
+    internal static ECDsa Import(ReadOnlySpan<byte> der, bool isPrivate)
     {
         var ecdsa = ECDsa.Create();
         try

@@ -19,7 +19,7 @@ public static class HmacMechanisms
 
     private delegate byte[] MacFunction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data);
 
-    private sealed class Hmac(MechanismId id, int length, MacFunction mac) : ISignatureMechanism
+    private sealed class Hmac(MechanismId id, int length, MacFunction mac) : ISignatureMechanism, ILoadedKeySignature
     {
         public MechanismId Id => id;
         public bool Approved => true;
@@ -30,6 +30,10 @@ public static class HmacMechanisms
             CheckKey(privateKey);
             return mac(privateKey, data);
         }
+
+        public bool Accepts(LoadedKey key) => key.IsSecret;
+
+        public byte[] Sign(LoadedKey key, ReadOnlySpan<byte> data) => Sign(key.Secret, data);
 
         public bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
         {

@@ -29,7 +29,7 @@ public static class RsaMechanisms
     public static readonly ICipherMechanism Pkcs1v15 = new Pkcs1v15Mechanism();
 
     /// <summary>Sign/verify of the data, hashed here (CKM_SHAx_RSA_PKCS[_PSS]).</summary>
-    private sealed class HashThenSign(MechanismId id, HashAlgorithmName hash, RSASignaturePadding padding, bool approved) : ISignatureMechanism
+    private sealed class HashThenSign(MechanismId id, HashAlgorithmName hash, RSASignaturePadding padding, bool approved) : ISignatureMechanism, ILoadedKeySignature
     {
         public MechanismId Id => id;
         public bool Approved => approved;
@@ -40,6 +40,10 @@ public static class RsaMechanisms
             using var rsa = ImportPrivate(privateKey);
             return rsa.SignData(data, hash, padding);
         }
+
+        public bool Accepts(LoadedKey key) => key.Rsa is not null;
+
+        public byte[] Sign(LoadedKey key, ReadOnlySpan<byte> data) => key.Rsa!.SignData(data, hash, padding);
 
         public bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
         {
@@ -193,7 +197,7 @@ public static class RsaMechanisms
     private static int HashLength(HashAlgorithmName hash) =>
         hash == HashAlgorithmName.SHA1 ? 20 : hash == HashAlgorithmName.SHA256 ? 32 : hash == HashAlgorithmName.SHA384 ? 48 : 64;
 
-    private static RSA ImportPrivate(ReadOnlySpan<byte> pkcs8)
+    internal static RSA ImportPrivate(ReadOnlySpan<byte> pkcs8)
     {
         var rsa = RSA.Create();
         try

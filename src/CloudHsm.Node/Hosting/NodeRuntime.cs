@@ -111,6 +111,7 @@ public sealed class NodeRuntime : IDisposable
     {
         WasZeroized = true;
         Objects.SessionKeys.Clear();
+        Objects.LoadedKeys.Clear();
         Store.TruncateLog();
         NodeKeyring.Destroy(Path.GetFullPath(Options.DataDirectory));
         Tls.Forget();
@@ -121,6 +122,7 @@ public sealed class NodeRuntime : IDisposable
     {
         Service.Sessions.RemoveAll();
         Objects.SessionKeys.Clear();
+        Objects.LoadedKeys.Clear();
         Store.Dispose();
         Tls.Dispose();
         _keys.Dispose();
