@@ -52,7 +52,6 @@ public sealed class TokenAndSessionTests(ModuleFixture module)
         }
         // Non-approved (behind the node's non-FIPS switch) or not offered by the module yet.
         Assert.DoesNotContain(CKM.CKM_SHA_1, list);
-        Assert.DoesNotContain(CKM.CKM_RSA_PKCS, list);
         Assert.DoesNotContain(CKM.CKM_AES_KEY_WRAP, list);
 
         var gcm = module.Slot.GetMechanismInfo(CKM.CKM_AES_GCM);
