@@ -3,8 +3,8 @@ using CloudHsm.IntegrationTests.Harness;
 namespace CloudHsm.Pkcs11.Tests;
 
 /// <summary>
-/// GnuTLS's p11tool (gnutls-bin) with the module as its provider: lists the token, generates an EC
-/// key in it and runs its own sign-and-verify check against the key and the token's public key.
+/// GnuTLS's p11tool (gnutls-bin) with the module as its provider: lists the token, generates EC and
+/// RSA keys in it and runs its own sign-and-verify check against the key and the token's public key.
 /// </summary>
 [Collection(ModuleCollection.Name)]
 public sealed class GnuTlsTests(ModuleFixture module)
@@ -13,11 +13,11 @@ public sealed class GnuTlsTests(ModuleFixture module)
         ClientProgram.RunAsync(module, "p11tool", module.Partition.Directory, ["--provider", ModuleFixture.LibraryPath, .. args],
             new Dictionary<string, string> { ["GNUTLS_PIN"] = module.UserPin }); // p11tool reads the PIN from GNUTLS_PIN
 
-    /// <summary>p11tool's key options, the key type it lists, and the signature it makes.</summary>
+    /// <summary>p11tool's key options, the key type it lists, and its signature (RSA: CKM_RSA_PKCS over a DigestInfo).</summary>
     public static TheoryData<string[], string, string> Keys => new()
     {
         { ["ECDSA", "--curve", "secp256r1"], "EC/ECDSA-SECP256R1", "ECDSA-SHA256" },
-        // RSA keys: GnuTLS signs a DigestInfo with CKM_RSA_PKCS, which the module does not offer (docs/PKCS11.md).
+        { ["RSA", "--bits", "2048"], "RSA-2048", "RSA-SHA256" },
     };
 
     [Theory]

@@ -16,7 +16,8 @@ public sealed class NginxTests(ModuleFixture module)
     private const string Page = "served with a key that never left the HSM\n";
 
     [Theory]
-    [InlineData("EC:prime256v1")] // RSA keys need CKM_RSA_PKCS, which the module does not offer (docs/PKCS11.md)
+    [InlineData("EC:prime256v1")]
+    [InlineData("rsa:2048")] // TLS 1.3 and 1.2 sign with RSA-PSS
     public async Task ServesHttpsWithItsKeyInTheHsm(string keyType)
     {
         var engine = await OpenSslEngine.CreateAsync(module, "nginx");

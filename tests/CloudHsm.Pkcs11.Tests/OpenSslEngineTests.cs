@@ -13,7 +13,7 @@ public sealed class OpenSslEngineTests(ModuleFixture module)
     public static TheoryData<string, string> KeyTypes => new()
     {
         { "EC:prime256v1", "ecdsa-with-SHA256" },
-        // RSA keys: libp11 signs a DigestInfo with CKM_RSA_PKCS, which the module does not offer (docs/PKCS11.md).
+        { "rsa:2048", "sha256WithRSAEncryption" }, // libp11 signs a DigestInfo with CKM_RSA_PKCS
     };
 
     [Theory]

@@ -53,7 +53,6 @@ public sealed class TokenAndSessionTests(ModuleFixture module)
         }
         // Non-approved (behind the node's non-FIPS switch) or not offered by the module yet.
         Assert.DoesNotContain(CKM.CKM_SHA_1, list);
-        Assert.DoesNotContain(CKM.CKM_RSA_PKCS, list);
         Assert.DoesNotContain(CKM.CKM_ECDH1_COFACTOR_DERIVE, list);
 
         var gcm = module.Slot.GetMechanismInfo(CKM.CKM_AES_GCM);

@@ -19,6 +19,7 @@ public static class MechanismRegistry
         RsaMechanisms.Sha384Pss,
         RsaMechanisms.Sha512Pss,
         RsaMechanisms.PssOnDigest,
+        RsaMechanisms.Pkcs1OnDigestInfo,
         RsaMechanisms.Sha1Pss,
         RsaMechanisms.Sha224Pkcs,
         RsaMechanisms.Sha224Pss,
@@ -55,9 +56,12 @@ public static class MechanismRegistry
         DigestMechanisms.Sha512,
     ], m => m.Id);
 
-    /// <summary>Every implemented mechanism, each once, in numeric order.</summary>
+    /// <summary>
+    /// Every implemented mechanism, each once, in numeric order. CKM_RSA_PKCS is the one number
+    /// of two kinds, as in PKCS#11: signing over a DigestInfo and (non-FIPS) encryption.
+    /// </summary>
     public static IEnumerable<MechanismId> All { get; } =
-        Array.AsReadOnly(Signatures.Keys.Concat(Ciphers.Keys).Concat(Digests.Keys).Order().ToArray());
+        Array.AsReadOnly(Signatures.Keys.Concat(Ciphers.Keys).Concat(Digests.Keys).Distinct().Order().ToArray());
 
     public static bool TryGetSignature(MechanismId id, [MaybeNullWhen(false)] out ISignatureMechanism mechanism) =>
         Signatures.TryGetValue(id, out mechanism);

@@ -21,6 +21,8 @@ public static class RsaMechanisms
     public static readonly ISignatureMechanism Sha512Pss = new HashThenSign(MechanismId.Sha512RsaPkcsPss, HashAlgorithmName.SHA512, RSASignaturePadding.Pss, approved: true);
     public static readonly ISignatureMechanism Sha1Pss = new HashThenSign(MechanismId.Sha1RsaPkcsPss, HashAlgorithmName.SHA1, RSASignaturePadding.Pss, approved: false);
     public static readonly ISignatureMechanism PssOnDigest = new PssOverDigest();
+    /// <summary>CKM_RSA_PKCS signing over a caller-made DigestInfo (libp11, GnuTLS).</summary>
+    public static readonly ISignatureMechanism Pkcs1OnDigestInfo = new RsaDigestInfoSignature();
     /// <summary>SHA-224 variants, through BouncyCastle: .NET's RSA has no SHA-224.</summary>
     public static readonly ISignatureMechanism Sha224Pkcs = new Sha224Rsa(pss: false);
     public static readonly ISignatureMechanism Sha224Pss = new Sha224Rsa(pss: true);
@@ -213,7 +215,7 @@ public static class RsaMechanisms
         return CheckSize(rsa);
     }
 
-    private static RSA ImportPublic(ReadOnlySpan<byte> spki)
+    internal static RSA ImportPublic(ReadOnlySpan<byte> spki)
     {
         var rsa = RSA.Create();
         try

@@ -186,6 +186,7 @@ internal static class Ckf
 internal static class Ckm
 {
     public const ulong RSA_PKCS_KEY_PAIR_GEN = 0x0;
+    public const ulong RSA_PKCS = 0x1;
     public const ulong RSA_PKCS_OAEP = 0x9;
     public const ulong RSA_PKCS_PSS = 0xD;
     public const ulong SHA256_RSA_PKCS = 0x40;

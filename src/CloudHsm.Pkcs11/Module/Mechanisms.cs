@@ -42,6 +42,8 @@ internal static class Mechanisms
         new(Ckm.SHA256_RSA_PKCS_PSS, SignVerify, 2048, 4096, Rsa, ParameterKind.Pss, Ckm.SHA256),
         new(Ckm.SHA384_RSA_PKCS_PSS, SignVerify, 2048, 4096, Rsa, ParameterKind.Pss, Ckm.SHA384),
         new(Ckm.SHA512_RSA_PKCS_PSS, SignVerify, 2048, 4096, Rsa, ParameterKind.Pss, Ckm.SHA512),
+        // sign/verify only: PKCS#1 v1.5 over a DigestInfo of SHA-256/384/512 (libp11, GnuTLS)
+        new(Ckm.RSA_PKCS, SignVerify, 2048, 4096, Rsa),
         new(Ckm.SHA256, Ckf.DIGEST, 0, 0, None),
         new(Ckm.SHA224, Ckf.DIGEST, 0, 0, None),
         new(Ckm.SHA384, Ckf.DIGEST, 0, 0, None),
