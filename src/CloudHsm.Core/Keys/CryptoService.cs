@@ -26,7 +26,7 @@ public sealed class CryptoService(KeyObjects objects)
     {
         var sign = MechanismRegistry.TryGetSignature(mechanism, out var s) ? s : throw Unavailable(mechanism);
         var key = objects.Usable(caller, handle, AttributeId.Sign, ObjectClass.PrivateKey, ObjectClass.SecretKey);
-        objects.RequireApproved(sign.Approved, mechanism);
+        objects.RequireApproved(sign.ApprovedFor(data), mechanism);
         RequireDataLength(data.Length);
         var signature = TrySignLoaded(caller, sign, key, data);
         if (signature is null)

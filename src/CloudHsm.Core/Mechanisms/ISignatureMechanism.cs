@@ -16,6 +16,12 @@ public interface ISignatureMechanism
     /// <summary>Verifying is FIPS-approved (legacy verification, such as SHA-1 RSA, stays allowed).</summary>
     bool VerifyApproved { get; }
 
+    /// <summary>
+    /// Signing this input is FIPS-approved: <see cref="Approved"/> unless the input names its own hash
+    /// (CKM_RSA_PKCS over a SHA-1 DigestInfo is not).
+    /// </summary>
+    bool ApprovedFor(ReadOnlySpan<byte> data) => Approved;
+
     byte[] Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> data);
 
     bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature);

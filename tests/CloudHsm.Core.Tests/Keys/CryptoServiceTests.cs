@@ -64,10 +64,14 @@ public sealed class CryptoServiceTests
             var (privateKey, _) = await strict.Keys.GenerateKeyPairAsync(strict.Alice, KeyType.Rsa, "2048", AttributeSet.Empty, AttributeSet.Empty);
             Assert.Equal(HsmError.RET_MECHANISM_INVALID, Refusal(() => strict.Crypto.Sign(strict.Alice, privateKey, MechanismId.Sha1RsaPkcs, "x"u8)));
             Assert.NotEmpty(strict.Crypto.Sign(strict.Alice, privateKey, MechanismId.Sha256RsaPkcs, "x"u8));
+            // CKM_RSA_PKCS names its hash in the input: a SHA-1 DigestInfo is refused, a SHA-256 one signed.
+            Assert.Equal(HsmError.RET_MECHANISM_INVALID, Refusal(() => strict.Crypto.Sign(strict.Alice, privateKey, MechanismId.RsaPkcs, Sha1DigestInfo)));
+            Assert.NotEmpty(strict.Crypto.Sign(strict.Alice, privateKey, MechanismId.RsaPkcs, Sha256DigestInfo));
         }
         using var lenient = await WorldAsync(new PartitionPolicy { AllowNonApprovedMechanisms = true });
         var (legacyKey, _) = await lenient.Keys.GenerateKeyPairAsync(lenient.Alice, KeyType.Rsa, "2048", AttributeSet.Empty, AttributeSet.Empty);
         Assert.NotEmpty(lenient.Crypto.Sign(lenient.Alice, legacyKey, MechanismId.Sha1RsaPkcs, "x"u8));
+        Assert.NotEmpty(lenient.Crypto.Sign(lenient.Alice, legacyKey, MechanismId.RsaPkcs, Sha1DigestInfo));
     }
 
     [Fact]
@@ -82,4 +86,8 @@ public sealed class CryptoServiceTests
         Assert.Equal(HsmError.RET_KEY_TYPE_INCONSISTENT, Refusal(() => w.Crypto.Sign(w.Alice, publicKey, MechanismId.EcdsaSha256, "x"u8)));
         Assert.Equal(HsmError.RET_MECHANISM_INVALID, Refusal(() => w.Crypto.Sign(w.Alice, hmac, (MechanismId)0x7777, "x"u8)));
     }
+
+    private static byte[] Sha1DigestInfo => [.. Convert.FromHexString("3021300906052b0e03021a05000414"), .. System.Security.Cryptography.SHA1.HashData("x"u8)];
+
+    private static byte[] Sha256DigestInfo => [.. Convert.FromHexString("3031300d060960864801650304020105000420"), .. System.Security.Cryptography.SHA256.HashData("x"u8)];
 }

@@ -13,6 +13,7 @@ public sealed class RsaDigestInfoSignatureTests(OpenSslRsaKeyFixture key) : ICla
         { "sha256", MechanismId.Sha256RsaPkcs },
         { "sha384", MechanismId.Sha384RsaPkcs },
         { "sha512", MechanismId.Sha512RsaPkcs },
+        { "sha1", MechanismId.Sha1RsaPkcs },
     };
 
     [Theory]
@@ -34,19 +35,24 @@ public sealed class RsaDigestInfoSignatureTests(OpenSslRsaKeyFixture key) : ICla
         Assert.True(MechanismRegistry.TryGetSignature(hashing, out var hashThenSign));
         Assert.Equal(hashThenSign.Sign(key.PrivateKey, message), ours); // PKCS#1 v1.5 is deterministic
         Assert.True(Mechanism.Verify(key.PublicKey, digestInfo, ours));
+        Assert.Equal(hash != "sha1", Mechanism.ApprovedFor(digestInfo)); // SHA-1 signing needs the non-FIPS switch
+        using (var loaded = LoadedKey.FromRsaPrivateKey(key.PrivateKey))
+        {
+            Assert.True(((ILoadedKeySignature)Mechanism).Accepts(loaded));
+            Assert.Equal(ours, ((ILoadedKeySignature)Mechanism).Sign(loaded, digestInfo));
+        }
         ours[7] ^= 1;
         Assert.False(Mechanism.Verify(key.PublicKey, digestInfo, ours));
     }
 
     [Fact]
-    public void RefusesWhatIsNotTheDigestInfoOfAnApprovedHash()
+    public void RefusesWhatIsNotTheDigestInfoOfAKnownHash()
     {
         var message = RandomNumberGenerator.GetBytes(10);
         var sha256 = DigestInfo("sha256", message);
         byte[][] refused =
         [
             SHA256.HashData(message),                    // a bare digest
-            DigestInfo("sha1", message),                 // SHA-1
             sha256[..^1],                                // one byte short
             [.. sha256, 0],                              // one byte long
             RandomNumberGenerator.GetBytes(sha256.Length),
