@@ -195,4 +195,20 @@ public sealed class KeyAndCryptoTests(ModuleFixture module)
         var badIv = module.Factories.MechanismFactory.Create(CKM.CKM_AES_CBC_PAD, new byte[8]);
         Assert.Equal(CKR.CKR_MECHANISM_PARAM_INVALID, Assert.Throws<Pkcs11Exception>(() => session.Encrypt(badIv, aes, Message)).RV);
     }
+
+    [Fact]
+    public void AUsageFlagTurnedOffIsCheckedAtTheNextInit()
+    {
+        // C_SignInit keeps a key's description for a moment; a change made here must not be served from it.
+        using var session = module.UserSession();
+        var hmac = session.GenerateKey(module.Mechanism(CKM.CKM_GENERIC_SECRET_KEY_GEN),
+            [module.Attribute(CKA.CKA_VALUE_LEN, 32), module.Attribute(CKA.CKA_SIGN, true), module.Attribute(CKA.CKA_VERIFY, true)]);
+        Assert.Equal(32, session.Sign(module.Mechanism(CKM.CKM_SHA256_HMAC), hmac, Message).Length);
+
+        session.SetAttributeValue(hmac, [module.Attribute(CKA.CKA_SIGN, false)]);
+
+        Assert.Equal(CKR.CKR_KEY_FUNCTION_NOT_PERMITTED, Assert.Throws<Pkcs11Exception>(() => session.Sign(module.Mechanism(CKM.CKM_SHA256_HMAC), hmac, Message)).RV);
+        session.DestroyObject(hmac);
+        Assert.Equal(CKR.CKR_KEY_HANDLE_INVALID, Assert.Throws<Pkcs11Exception>(() => session.Sign(module.Mechanism(CKM.CKM_SHA256_HMAC), hmac, Message)).RV);
+    }
 }

@@ -128,6 +128,7 @@ internal static unsafe class Objects
             {
                 var key = Visible(session, hObject);
                 session.RequireWritable(key.IsToken || template.Bool(Cka.TOKEN) == true);
+                session.Module.KeyDescriptions.Forget(hObject);
                 foreach (var (type, value) in template.Attributes)
                 {
                     ErrorMap.WithMissingKeyAs(Ckr.OBJECT_HANDLE_INVALID, () => session.Transport.Call(NodeMethods.SetAttribute,
@@ -154,6 +155,7 @@ internal static unsafe class Objects
                 if (session.Module.LoggedInAs is null) throw new CkException(Ckr.OBJECT_HANDLE_INVALID);
                 ErrorMap.WithMissingKeyAs(Ckr.OBJECT_HANDLE_INVALID,
                     () => session.Transport.Call(NodeMethods.DeleteKey, new KeyRef { Handle = hObject }, Empty.Parser));
+                session.Module.KeyDescriptions.Forget(hObject);
                 session.Destroyed(hObject);
             }
             return Ckr.OK;

@@ -27,7 +27,7 @@ internal static unsafe class OperationSteps
             if (kind != OperationKind.Digest)
             {
                 session.Module.RequireUser();
-                CheckKey(KeyObject.Fetch(session.Transport, hKey, Ckr.KEY_HANDLE_INVALID), mechanism, kind);
+                CheckKey(session.Module.KeyDescriptions.Fetch(session.Transport, hKey, Ckr.KEY_HANDLE_INVALID), mechanism, kind);
             }
             session.Begin(new Operation(kind, mechanism, hKey, parameters));
         }

@@ -36,6 +36,9 @@ internal sealed class Pkcs11Module
     public IModuleTransport Transport { get; }
     public int ProcessId { get; } = Environment.ProcessId;
 
+    /// <summary>Recent key descriptions for the checks of C_*Init (forgotten when the login changes).</summary>
+    public KeyDescriptionCache KeyDescriptions { get; } = new();
+
     /// <summary>The initialised library, or CKR_CRYPTOKI_NOT_INITIALIZED.</summary>
     public static Pkcs11Module Current
     {
@@ -173,6 +176,7 @@ internal sealed class Pkcs11Module
                 };
                 var reply = Transport.Call(NodeMethods.Login, request, LoginReply.Parser);
                 Transport.AuthorizationToken = reply.Token;
+                KeyDescriptions.Clear();
                 lock (_gate) _loggedInAs = userType;
             }
         }
@@ -215,6 +219,7 @@ internal sealed class Pkcs11Module
             finally
             {
                 Transport.AuthorizationToken = null;
+                KeyDescriptions.Clear();
             }
         }
     }
