@@ -6,7 +6,9 @@ namespace CloudHsm.Pkcs11.Tests;
 [Collection(ModuleCollection.Name)]
 public sealed class OpenScTests(ModuleFixture module)
 {
-    private async Task<CliResult> Pkcs11ToolAsync(params string[] args)
+    private Task<CliResult> Pkcs11ToolAsync(params string[] args) => Pkcs11ToolWithConfigAsync(module.Partition.ConfigPath, args);
+
+    private async Task<CliResult> Pkcs11ToolWithConfigAsync(string configPath, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("pkcs11-tool")
         {
@@ -18,7 +20,7 @@ public sealed class OpenScTests(ModuleFixture module)
         psi.ArgumentList.Add("--module");
         psi.ArgumentList.Add(ModuleFixture.LibraryPath);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["CLOUDHSM_CONFIG"] = module.Partition.ConfigPath;
+        psi.Environment["CLOUDHSM_CONFIG"] = configPath;
         using var process = System.Diagnostics.Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -65,5 +67,43 @@ public sealed class OpenScTests(ModuleFixture module)
 
         var objects = (await Pkcs11ToolAsync("--login", "--pin", pin, "--list-objects", "--type", "privkey")).ShouldSucceed();
         Assert.Contains(label, objects.Stdout);
+    }
+
+    [Fact]
+    public async Task AConfigurationListingADeadNodeFirstReachesTheLiveOne()
+    {
+        var dead = ModuleFixture.DeadEndpoint();
+        var node = module.Partition.Node;
+        var config = Path.Combine(module.Partition.Directory, "client-dead-first.json");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["nodes"] = new[] { dead, node.Endpoint },
+            ["wire"] = new[] { dead, node.WireEndpoint! },
+            ["poCertificate"] = module.Partition.PoCert,
+            ["timeoutSeconds"] = 120,
+        }));
+        var token = (await Pkcs11ToolWithConfigAsync(config, "-T")).ShouldSucceed();
+        Assert.Contains("serial num", token.Stdout);
+        var random = (await Pkcs11ToolWithConfigAsync(config, "--login", "--pin", module.UserPin, "--generate-random", "16")).ShouldSucceed();
+        Assert.Equal(16, random.Stdout.Length);
+    }
+
+    [Fact]
+    public async Task PassesPkcs11ToolsOwnTest()
+    {
+        // With a key pair in the token, the test signs, verifies and decrypts with it as well.
+        var label = "opensc-test-" + Guid.NewGuid().ToString("N")[..8];
+        (await Pkcs11ToolAsync("--login", "--pin", module.UserPin, "--keypairgen", "--key-type", "rsa:2048", "--label", label, "--id", "7e57")).ShouldSucceed();
+        var result = await Pkcs11ToolAsync("--login", "--pin", module.UserPin, "--test");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("No errors", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACallsInAForkedChildAfterCInitialize()
+    {
+        var result = await Pkcs11ToolAsync("--login", "--pin", module.UserPin, "--test-fork");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("forked child", result.Stdout, StringComparison.Ordinal);
     }
 }

@@ -22,7 +22,7 @@ internal static unsafe class General
                 // The module locks with the OS's primitives; it cannot use only the application's.
                 if (given == 4 && (pInitArgs->flags & Ckf.OS_LOCKING_OK) == 0) return Ckr.CANT_LOCK;
             }
-            Pkcs11Module.Initialize(config => new GrpcModuleTransport(config));
+            Pkcs11Module.Initialize(static (config, log) => new WireModuleTransport(config, log));
             return Ckr.OK;
         }
         catch (Exception e)
