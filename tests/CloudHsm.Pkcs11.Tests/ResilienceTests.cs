@@ -106,6 +106,30 @@ public sealed class ResilienceTests(ModuleFixture module)
         Assert.Equal(64, session.Sign(mechanism, privateKey, Message).Length);
     }
 
+    [Fact]
+    public async Task AKeyGeneratedWhileTheNodeIsDownIsMadeOnceWhenItIsBack()
+    {
+        using var session = module.UserSession();
+        var label = "outage-" + Guid.NewGuid().ToString("N")[..8];
+        await module.Partition.KillNodeAsync();
+        Task<IObjectHandle> generate;
+        try
+        {
+            // The request cannot be sent while the node is down, so the module may repeat it.
+            generate = Task.Run(() => session.GenerateKey(module.Mechanism(CKM.CKM_AES_KEY_GEN),
+                [module.Attribute(CKA.CKA_VALUE_LEN, 32), module.Attribute(CKA.CKA_LABEL, label), module.Attribute(CKA.CKA_TOKEN, true)]));
+            await Task.Delay(1500);
+            Assert.False(generate.IsCompleted, "C_GenerateKey returned while the node was down");
+        }
+        finally
+        {
+            await module.Partition.StartNodeAgainAsync();
+        }
+        var key = await generate;
+        var found = session.FindAllObjects([module.Attribute(CKA.CKA_LABEL, label)]);
+        Assert.Equal(key.ObjectId, Assert.Single(found).ObjectId);
+    }
+
     private (IObjectHandle Public, IObjectHandle Private) TokenEcPair(ISession session, string label)
     {
         var curve = new AsnWriter(AsnEncodingRules.DER);
