@@ -97,6 +97,9 @@ public sealed class OpenScTests(ModuleFixture module)
         var result = await Pkcs11ToolAsync("--login", "--pin", module.UserPin, "--test");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("No errors", result.Stdout, StringComparison.Ordinal);
+        // It signs only where a signature mechanism is flagged CKF_HW (performed by the device).
+        Assert.Contains("all 4 signature functions seem to work", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("SHA256-RSA-PKCS: OK", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
