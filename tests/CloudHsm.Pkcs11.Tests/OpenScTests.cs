@@ -84,8 +84,9 @@ public sealed class OpenScTests(ModuleFixture module)
         }));
         var token = (await Pkcs11ToolWithConfigAsync(config, "-T")).ShouldSucceed();
         Assert.Contains("serial num", token.Stdout);
-        var random = (await Pkcs11ToolWithConfigAsync(config, "--login", "--pin", module.UserPin, "--generate-random", "16")).ShouldSucceed();
-        Assert.Equal(16, random.Stdout.Length);
+        var output = Path.Combine(module.Partition.Directory, "dead-first.random");
+        (await Pkcs11ToolWithConfigAsync(config, "--login", "--pin", module.UserPin, "--generate-random", "16", "--output-file", output)).ShouldSucceed();
+        Assert.Equal(16, new FileInfo(output).Length);
     }
 
     [Fact]
