@@ -52,16 +52,19 @@ public sealed class OpenScTests(ModuleFixture module)
     {
         var pin = module.UserPin;
         var label = "opensc-" + Guid.NewGuid().ToString("N")[..8];
-        var made = (await Pkcs11ToolAsync("--login", "--pin", pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", "0a0b")).ShouldSucceed();
+        // pkcs11-tool picks the key to verify with by ID (the first public key when none is given), and
+        // other tests leave token keys: give this pair an ID of its own and name it in every command.
+        var id = label[^8..];
+        var made = (await Pkcs11ToolAsync("--login", "--pin", pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", id)).ShouldSucceed();
         Assert.Contains("EC_POINT", made.Stdout);
 
         var data = Path.Combine(module.Partition.Directory, label + ".txt");
         var signature = Path.Combine(module.Partition.Directory, label + ".sig");
         await File.WriteAllTextAsync(data, "signed through OpenSC");
-        (await Pkcs11ToolAsync("--login", "--pin", pin, "--sign", "--mechanism", "ECDSA-SHA256", "--label", label,
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--sign", "--mechanism", "ECDSA-SHA256", "--label", label, "--id", id,
             "--input-file", data, "--output-file", signature)).ShouldSucceed();
         Assert.Equal(64, new FileInfo(signature).Length);
-        var verified = (await Pkcs11ToolAsync("--login", "--pin", pin, "--verify", "--mechanism", "ECDSA-SHA256", "--label", label,
+        var verified = (await Pkcs11ToolAsync("--login", "--pin", pin, "--verify", "--mechanism", "ECDSA-SHA256", "--label", label, "--id", id,
             "--input-file", data, "--signature-file", signature)).ShouldSucceed();
         Assert.Contains("Signature is valid", verified.Stdout);
 
