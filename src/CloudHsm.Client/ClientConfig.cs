@@ -30,6 +30,9 @@ public sealed record ClientConfig
 
     public ClientCertificateConfig? ClientCertificate { get; init; }
 
+    /// <summary>Settings only the PKCS#11 module reads (log file, retry window); absent means its defaults.</summary>
+    public Pkcs11Settings? Pkcs11 { get; init; }
+
     /// <summary>Seconds before a call is abandoned; 0 or absent means 30.</summary>
     public int TimeoutSeconds { get; init; }
 

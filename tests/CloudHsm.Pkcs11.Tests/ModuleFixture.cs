@@ -18,6 +18,12 @@ public sealed partial class ModuleFixture : IAsyncLifetime
 
     public string UserPin => $"{User}:{Password}";
     public TestPartition Partition { get; private set; } = null!;
+
+    /// <summary>The module's log file (debug level), written by every test through the module and pkcs11-tool.</summary>
+    public string LogPath => Path.Combine(Partition.Directory, "pkcs11.log");
+
+    /// <summary>How long the module retries a call that is safe to retry while no node answers (the client.json "pkcs11" section).</summary>
+    public const int RetrySeconds = 30;
     public Pkcs11InteropFactories Factories { get; } = new();
     public IPkcs11Library Library { get; private set; } = null!;
     public ISlot Slot { get; private set; } = null!;
@@ -53,6 +59,8 @@ public sealed partial class ModuleFixture : IAsyncLifetime
         var library = LibraryPath;
         Partition = await TestPartition.StartActivatedAsync();
         (await Partition.AsCoAsync("createUser", "CU", User, Password, "createUser", "CU", LockoutUser, Password)).ShouldSucceed();
+        Partition.ExtraConfig["pkcs11"] = new Dictionary<string, object> { ["logFile"] = LogPath, ["logLevel"] = "debug", ["retrySeconds"] = RetrySeconds };
+        Partition.WriteConfig(bootstrap: false);
         // The module is native code with its own runtime: it reads the C environment, not .NET's copy.
         Assert.Equal(0, SetEnv("CLOUDHSM_CONFIG", Partition.ConfigPath, 1));
         Library = Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, library, AppType.MultiThreaded);
@@ -86,6 +94,9 @@ public sealed partial class ModuleFixture : IAsyncLifetime
     };
 
     public IMechanism Mechanism(CKM type) => Factories.MechanismFactory.Create(type);
+
+    /// <summary>A loopback endpoint nobody listens on (connections to it are refused at once).</summary>
+    public static string DeadEndpoint() => $"127.0.0.1:{NodeProcess.FreePort()}";
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);

@@ -123,18 +123,4 @@ public sealed class OpenScKeyTests(ModuleFixture module)
         Assert.Contains(label, objects.Stdout);
         Assert.Contains("AES length 32", objects.Stdout);
     }
-
-    [Fact]
-    public async Task SelfTestPasses()
-    {
-        // Its own key for the RSA tests that --test runs over every private key it finds.
-        var (label, id) = NewKeyName("test");
-        (await AsUserAsync("--keypairgen", "--key-type", "rsa:2048", "--label", label, "--id", id)).ShouldSucceed();
-        var test = await ClientProgram.RunAsync(module, "pkcs11-tool", module.Partition.Directory,
-            ["--module", ModuleFixture.LibraryPath, "--login", "--pin", module.UserPin, "--test"], timeoutSeconds: 600);
-        test.ShouldSucceed();
-        Assert.Contains("No errors", test.Stdout);
-        Assert.Contains("all 4 digest functions seem to work", test.Stdout);
-        Assert.Matches($@"testing key \d+ \({label}\)", test.Output);
-    }
 }

@@ -6,7 +6,9 @@ namespace CloudHsm.Pkcs11.Tests;
 [Collection(ModuleCollection.Name)]
 public sealed class OpenScTests(ModuleFixture module)
 {
-    private async Task<CliResult> Pkcs11ToolAsync(params string[] args)
+    private Task<CliResult> Pkcs11ToolAsync(params string[] args) => Pkcs11ToolWithConfigAsync(module.Partition.ConfigPath, args);
+
+    private async Task<CliResult> Pkcs11ToolWithConfigAsync(string configPath, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("pkcs11-tool")
         {
@@ -18,11 +20,11 @@ public sealed class OpenScTests(ModuleFixture module)
         psi.ArgumentList.Add("--module");
         psi.ArgumentList.Add(ModuleFixture.LibraryPath);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["CLOUDHSM_CONFIG"] = module.Partition.ConfigPath;
+        psi.Environment["CLOUDHSM_CONFIG"] = configPath;
         using var process = System.Diagnostics.Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(300)); // a hang guard, not a speed limit
         await process.WaitForExitAsync(timeout.Token);
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
@@ -50,16 +52,19 @@ public sealed class OpenScTests(ModuleFixture module)
     {
         var pin = module.UserPin;
         var label = "opensc-" + Guid.NewGuid().ToString("N")[..8];
-        var made = (await Pkcs11ToolAsync("--login", "--pin", pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", "0a0b")).ShouldSucceed();
+        // pkcs11-tool picks the key to verify with by ID (the first public key when none is given), and
+        // other tests leave token keys: give this pair an ID of its own and name it in every command.
+        var id = label[^8..];
+        var made = (await Pkcs11ToolAsync("--login", "--pin", pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", id)).ShouldSucceed();
         Assert.Contains("EC_POINT", made.Stdout);
 
         var data = Path.Combine(module.Partition.Directory, label + ".txt");
         var signature = Path.Combine(module.Partition.Directory, label + ".sig");
         await File.WriteAllTextAsync(data, "signed through OpenSC");
-        (await Pkcs11ToolAsync("--login", "--pin", pin, "--sign", "--mechanism", "ECDSA-SHA256", "--id", "0a0b",
+        (await Pkcs11ToolAsync("--login", "--pin", pin, "--sign", "--mechanism", "ECDSA-SHA256", "--label", label, "--id", id,
             "--input-file", data, "--output-file", signature)).ShouldSucceed();
         Assert.Equal(64, new FileInfo(signature).Length);
-        var verified = (await Pkcs11ToolAsync("--login", "--pin", pin, "--verify", "--mechanism", "ECDSA-SHA256", "--id", "0a0b",
+        var verified = (await Pkcs11ToolAsync("--login", "--pin", pin, "--verify", "--mechanism", "ECDSA-SHA256", "--label", label, "--id", id,
             "--input-file", data, "--signature-file", signature)).ShouldSucceed();
         Assert.Contains("Signature is valid", verified.Stdout);
 
@@ -135,5 +140,55 @@ public sealed class OpenScTests(ModuleFixture module)
         (await Pkcs11ToolAsync("--login", "--pin", pin, "--write-object", written, "--type", "data", "--label", label, "--application-label", "app-" + label)).ShouldSucceed();
         (await Pkcs11ToolAsync("--login", "--pin", pin, "--read-object", "--type", "data", "--label", label, "--output-file", read)).ShouldSucceed();
         Assert.Equal(value, await File.ReadAllBytesAsync(read));
+    }
+
+    [Fact]
+    public async Task AConfigurationListingADeadNodeFirstReachesTheLiveOne()
+    {
+        var dead = ModuleFixture.DeadEndpoint();
+        var node = module.Partition.Node;
+        var config = Path.Combine(module.Partition.Directory, "client-dead-first.json");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["nodes"] = new[] { dead, node.Endpoint },
+            ["wire"] = new[] { dead, node.WireEndpoint! },
+            ["poCertificate"] = module.Partition.PoCert,
+            ["timeoutSeconds"] = 120,
+        }));
+        var token = (await Pkcs11ToolWithConfigAsync(config, "-T")).ShouldSucceed();
+        Assert.Contains("serial num", token.Stdout);
+        var output = Path.Combine(module.Partition.Directory, "dead-first.random");
+        (await Pkcs11ToolWithConfigAsync(config, "--login", "--pin", module.UserPin, "--generate-random", "16", "--output-file", output)).ShouldSucceed();
+        Assert.Equal(16, new FileInfo(output).Length);
+    }
+
+    [Fact]
+    public async Task PassesPkcs11ToolsOwnTest()
+    {
+        // pkcs11-tool --test signs a SHA-1 DigestInfo with CKM_RSA_PKCS among its checks, which a
+        // partition refuses unless it was made with the non-FIPS switch (SHA-1 signing, SP 800-131A);
+        // it also tests every private key it finds, so it gets a partition of its own with one key pair.
+        await using var partition = await TestPartition.StartActivatedAsync("--non-fips");
+        (await partition.AsCoAsync("createUser", "CU", ModuleFixture.User, ModuleFixture.Password)).ShouldSucceed();
+        var label = "opensc-test-" + Guid.NewGuid().ToString("N")[..8];
+        (await Pkcs11ToolWithConfigAsync(partition.ConfigPath, "--login", "--pin", module.UserPin, "--keypairgen", "--key-type", "rsa:2048", "--label", label, "--id", "7e57")).ShouldSucceed();
+
+        var result = await Pkcs11ToolWithConfigAsync(partition.ConfigPath, "--login", "--pin", module.UserPin, "--test");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("No errors", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("all 4 digest functions seem to work", result.Stdout, StringComparison.Ordinal);
+        // It signs only where a signature mechanism is flagged CKF_HW (performed by the device).
+        Assert.Contains("all 4 signature functions seem to work", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("SHA256-RSA-PKCS: OK", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches($@"testing key \d+ \({label}\)", result.Stdout);
+    }
+
+    [Fact]
+    public async Task ACallsInAForkedChildAfterCInitialize()
+    {
+        var result = await Pkcs11ToolAsync("--login", "--pin", module.UserPin, "--test-fork");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("forked child", result.Stdout, StringComparison.Ordinal);
     }
 }

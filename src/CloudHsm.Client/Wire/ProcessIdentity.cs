@@ -9,7 +9,7 @@ namespace CloudHsm.Client.Wire;
 /// runs once per process. Where that is not available, Libc.getpid() runs on every check; where libc
 /// cannot be called at all, fork goes unnoticed and the cached id is returned.
 /// </summary>
-internal static class ProcessIdentity
+public static class ProcessIdentity
 {
     private const int PageBytes = 4096;
     private const int ProtReadWrite = 0x1 | 0x2;
@@ -19,6 +19,7 @@ internal static class ProcessIdentity
     private static readonly nint s_page = MapWipeOnForkPage();
     private static readonly bool s_hasGetPid = ProbeGetPid();
 
+    /// <summary>The id of the calling process, correct in a child after fork().</summary>
     public static int Current()
     {
         if (s_page != 0)

@@ -69,14 +69,7 @@ public sealed class WireConnection : IDisposable
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(parser);
-        // The flag holds the id of the process whose thread uses the connection: a call that was under
-        // way in the parent when it forked does not leave the connection busy forever in the child.
-        var process = ProcessIdentity.Current();
-        var holder = Interlocked.CompareExchange(ref _busy, process, 0);
-        if (holder != 0 && (holder == process || Interlocked.CompareExchange(ref _busy, process, holder) != holder))
-        {
-            throw new HsmClientException("RET_CONNECTION_BUSY", "This wire connection is in use by another thread; use one per thread or session.");
-        }
+        Enter();
         var bodyLength = 0;
         var frameLength = 0;
         var replyLength = 0;
@@ -117,6 +110,41 @@ public sealed class WireConnection : IDisposable
             if (_body.Length > KeptBufferBytes) _body = new byte[1024];
             if (_frame.Length > KeptBufferBytes) _frame = new byte[2048];
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>
+    /// Opens the connection now, unless the open one is still usable (the node has not closed it: checked
+    /// whatever the idle time). A failure here (transient, as in <see cref="Call"/>) means that no request
+    /// was sent, so a caller may retry even a call that changes state; a failure in the
+    /// <see cref="Call"/> that follows may come after the node received the request.
+    /// </summary>
+    public void Open()
+    {
+        Enter();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_stream is not null && _process == ProcessIdentity.Current() && ClosedByPeer(_socket!)) Close();
+            EnsureConnected();
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>
+    /// Marks the connection busy. The flag holds the id of the process whose thread uses the connection:
+    /// a call that was under way in the parent when it forked does not leave it busy forever in the child.
+    /// </summary>
+    private void Enter()
+    {
+        var process = ProcessIdentity.Current();
+        var holder = Interlocked.CompareExchange(ref _busy, process, 0);
+        if (holder != 0 && (holder == process || Interlocked.CompareExchange(ref _busy, process, holder) != holder))
+        {
+            throw new HsmClientException("RET_CONNECTION_BUSY", "This wire connection is in use by another thread; use one per thread or session.");
         }
     }
 

@@ -27,8 +27,7 @@ public sealed class WireConnectionPool : IDisposable
     /// <summary>As <see cref="WireConnection.Call"/>, from any thread.</summary>
     public TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser) where TResponse : IMessage<TResponse>
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_idle.TryPop(out var connection)) connection = new WireConnection(_settings);
+        var connection = Rent();
         try
         {
             connection.AuthorizationToken = AuthorizationToken;
@@ -36,9 +35,23 @@ public sealed class WireConnectionPool : IDisposable
         }
         finally
         {
-            if (_disposed) connection.Dispose();
-            else _idle.Push(connection);
+            Return(connection);
         }
+    }
+
+    /// <summary>An idle connection (or a new one) for the calling thread alone, until <see cref="Return"/>.</summary>
+    public WireConnection Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _idle.TryPop(out var connection) ? connection : new WireConnection(_settings);
+    }
+
+    /// <summary>Gives back a connection from <see cref="Rent"/> (disposed instead once the pool is).</summary>
+    public void Return(WireConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (_disposed) connection.Dispose();
+        else _idle.Push(connection);
     }
 
     public void Dispose()

@@ -167,6 +167,7 @@ internal static class Ckf
     // C_Initialize
     public const ulong OS_LOCKING_OK = 0x2;
     // mechanisms
+    public const ulong HW = 0x1;
     public const ulong ENCRYPT = 0x100;
     public const ulong DECRYPT = 0x200;
     public const ulong DIGEST = 0x400;

@@ -32,7 +32,7 @@ internal static unsafe class General
     }
 
     /// <summary>A connection to the node as the module makes them (C_Initialize's, and C_SetPIN's one-off check of the old PIN).</summary>
-    internal static IModuleTransport NewTransport(Client.ClientConfig config) => new GrpcModuleTransport(config);
+    internal static IModuleTransport NewTransport(Client.ClientConfig config, Logging.ModuleLog log) => new WireModuleTransport(config, log);
 
     [UnmanagedCallersOnly(EntryPoint = "C_Finalize")]
     public static ulong C_Finalize(void* pReserved)

@@ -128,7 +128,7 @@ internal static unsafe class Pins
     private static void CheckPassword(ClientConfig config, UserType type, string name, ReadOnlySpan<byte> password)
     {
         var request = new LoginRequest { Type = type, Name = name, Password = ByteString.CopyFrom(password) };
-        using var connection = General.NewTransport(config);
+        using var connection = General.NewTransport(config, Pkcs11Module.Current.Log);
         try
         {
             connection.AuthorizationToken = connection.Call(NodeMethods.Login, request, LoginReply.Parser).Token;

@@ -113,7 +113,8 @@ internal static unsafe class SlotsAndTokens
             var entry = Mechanisms.Find(type) ?? throw new CkException(Ckr.MECHANISM_INVALID);
             pInfo->ulMinKeySize = entry.MinKeySize;
             pInfo->ulMaxKeySize = entry.MaxKeySize;
-            pInfo->flags = entry.Flags;
+            // CKF_HW: the node performs the mechanism (digests are computed here, in the module).
+            pInfo->flags = entry.Flags | ((entry.Flags & Ckf.DIGEST) == 0 ? Ckf.HW : 0);
             return Ckr.OK;
         }
         catch (Exception e)

@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using CloudHsm.Client;
 using CloudHsm.Pkcs11.Abi;
+using CloudHsm.Pkcs11.Logging;
 
 namespace CloudHsm.Pkcs11.Module;
 
@@ -57,13 +59,31 @@ internal static class ErrorMap
     /// <summary>The CK_RV of a node refusal; names the table does not know are device errors.</summary>
     public static ulong Of(string errorName) => FromNode.GetValueOrDefault(errorName, Ckr.DEVICE_ERROR);
 
-    /// <summary>The CK_RV for any exception that reached an export.</summary>
-    public static ulong Of(Exception e) => e switch
+    /// <summary>
+    /// The CK_RV for any exception that reached an export (<paramref name="function"/>, filled in by the
+    /// compiler, names it in the log: failures of the device at warn, every other refusal at debug).
+    /// </summary>
+    public static ulong Of(Exception e, [CallerMemberName] string function = "")
     {
-        CkException ck => ck.ReturnValue,
-        HsmClientException hsm => Of(hsm.ErrorName),
-        OutOfMemoryException => Ckr.HOST_MEMORY,
-        _ => Ckr.GENERAL_ERROR,
+        var rv = e switch
+        {
+            CkException ck => ck.ReturnValue,
+            HsmClientException hsm => Of(hsm.ErrorName),
+            OutOfMemoryException => Ckr.HOST_MEMORY,
+            _ => Ckr.GENERAL_ERROR,
+        };
+        var log = ModuleLog.Current;
+        var level = rv is Ckr.DEVICE_ERROR or Ckr.DEVICE_REMOVED or Ckr.GENERAL_ERROR or Ckr.HOST_MEMORY or Ckr.FUNCTION_FAILED ? LogLevel.Warn : LogLevel.Debug;
+        if (log.IsEnabled(level)) log.Write(level, $"{function} returned {CkrNames.Of(rv)}{Cause(e)}");
+        return rv;
+    }
+
+    /// <summary>The node's error name, or the type of an unexpected exception (never its message, which may quote data).</summary>
+    private static string Cause(Exception e) => e switch
+    {
+        CkException => "",
+        HsmClientException hsm => $" ({hsm.ErrorName})",
+        _ => $" ({e.GetType().Name})",
     };
 
     /// <summary>Runs a node call, giving "key not found" the return value of the calling function's context.</summary>

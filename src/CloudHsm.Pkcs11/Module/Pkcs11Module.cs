@@ -1,40 +1,49 @@
 using System.Security.Cryptography;
-using System.Text;
 using CloudHsm.Client;
+using CloudHsm.Client.Wire;
 using CloudHsm.Pkcs11.Abi;
+using CloudHsm.Pkcs11.Logging;
 using CloudHsm.Pkcs11.Transport;
 using CloudHsm.Protocol.V1;
-using Google.Protobuf;
 
 namespace CloudHsm.Pkcs11.Module;
 
 /// <summary>
-/// The library between C_Initialize and C_Finalize: the configuration, the transport, the
-/// application's login (shared by all its sessions, as the standard says) and its sessions.
+/// The library between C_Initialize and C_Finalize: the configuration, the transport, the log, the
+/// application's login (shared by all its sessions, as the standard says; its credentials held for
+/// logging in again when a node no longer knows it) and its sessions.
 /// </summary>
-internal sealed class Pkcs11Module
+internal sealed class Pkcs11Module : ILoginRenewal
 {
     public const ulong SlotId = 1;
 
     private static readonly Lock InitGate = new();
     private static volatile Pkcs11Module? s_current;
 
-    // Lock order: _loginGate, then a session's gate, then _gate (which guards only the fields here).
+    // Lock order: _loginGate, then a session's gate, then _renewGate (the held credentials and the
+    // token; taken inside node calls, so under a session's gate), then _gate (the fields here).
     private readonly Lock _loginGate = new();
+    private readonly Lock _renewGate = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, Session> _sessions = [];
     private ulong _lastSessionHandle;
     private ulong _loggedInAs = ulong.MaxValue;
+    private HeldLogin? _held;
 
-    private Pkcs11Module(ClientConfig config, IModuleTransport transport)
+    private Pkcs11Module(ClientConfig config, IModuleTransport transport, ModuleLog log)
     {
         Config = config;
         Transport = transport;
+        Log = log;
+        transport.Renewal = this;
     }
 
     public ClientConfig Config { get; }
     public IModuleTransport Transport { get; }
-    public int ProcessId { get; } = Environment.ProcessId;
+    public ModuleLog Log { get; }
+
+    /// <summary>The process that initialised the library (read again after fork(), unlike Environment.ProcessId).</summary>
+    public int ProcessId { get; } = ProcessIdentity.Current();
 
     /// <summary>Recent key descriptions for the checks of C_*Init (forgotten when the login changes).</summary>
     public KeyDescriptionCache KeyDescriptions { get; } = new();
@@ -45,24 +54,28 @@ internal sealed class Pkcs11Module
         get
         {
             var current = s_current;
-            return current is not null && current.ProcessId == Environment.ProcessId ? current : throw new CkException(Ckr.CRYPTOKI_NOT_INITIALIZED);
+            return current is not null && current.ProcessId == ProcessIdentity.Current() ? current : throw new CkException(Ckr.CRYPTOKI_NOT_INITIALIZED);
         }
     }
 
     /// <summary>
-    /// C_Initialize: reads the client configuration (CLOUDHSM_CONFIG or /etc/cloudhsm/client.json).
-    /// A forked child that inherited an initialised library starts afresh, as the standard asks.
+    /// C_Initialize: reads the client configuration (CLOUDHSM_CONFIG or /etc/cloudhsm/client.json) and
+    /// opens the log it names. A forked child that inherited an initialised library starts afresh, as
+    /// the standard asks: new connections, nothing of the parent's login.
     /// </summary>
-    public static void Initialize(Func<ClientConfig, IModuleTransport> transportFactory)
+    public static void Initialize(Func<ClientConfig, ModuleLog, IModuleTransport> transportFactory)
     {
         lock (InitGate)
         {
-            if (s_current is { } existing && existing.ProcessId == Environment.ProcessId)
+            if (s_current is { } existing && existing.ProcessId == ProcessIdentity.Current())
             {
                 throw new CkException(Ckr.CRYPTOKI_ALREADY_INITIALIZED);
             }
             var config = ClientConfig.Load();
-            s_current = new Pkcs11Module(config, transportFactory(config));
+            var log = ModuleLog.Open(config);
+            ModuleLog.Install(log);
+            s_current = new Pkcs11Module(config, transportFactory(config, log), log);
+            log.Info($"C_Initialize: libcloudhsm_pkcs11 {typeof(Pkcs11Module).Assembly.GetName().Version}, nodes {string.Join(", ", config.WireEndpoints())}");
         }
     }
 
@@ -77,6 +90,8 @@ internal sealed class Pkcs11Module
         }
         module.CloseAllSessions();
         module.Transport.Dispose();
+        module.Log.Info("C_Finalize");
+        ModuleLog.Uninstall();
     }
 
     public Session Session(ulong handle)
@@ -143,10 +158,12 @@ internal sealed class Pkcs11Module
 
     /// <summary>
     /// C_Login: CKU_USER logs in a CU with the PIN "name:password" (Azure's convention), CKU_SO a CO.
-    /// The PIN bytes are wiped here; the password reaches the node only inside the request.
+    /// The PIN bytes are wiped here; the password is kept only in <see cref="HeldLogin"/>'s pinned
+    /// array, for logging in again, until the login ends.
     /// </summary>
     public void Login(ulong userType, byte[] pin)
     {
+        HeldLogin? held = null;
         try
         {
             var type = userType switch
@@ -166,24 +183,71 @@ internal sealed class Pkcs11Module
                     }
                     if (userType == Cku.SO && _sessions.Values.Any(s => !s.ReadWrite)) throw new CkException(Ckr.SESSION_READ_ONLY_EXISTS);
                 }
-                var colon = Array.IndexOf(pin, (byte)':');
-                if (colon <= 0) throw new CkException(Ckr.PIN_INCORRECT);
-                var request = new LoginRequest
+                held = HeldLogin.FromPin(type, pin) ?? throw new CkException(Ckr.PIN_INCORRECT);
+                LoginReply reply;
+                try
                 {
-                    Type = type,
-                    Name = Encoding.UTF8.GetString(pin, 0, colon),
-                    Password = ByteString.CopyFrom(pin, colon + 1, pin.Length - colon - 1),
-                };
-                var reply = Transport.Call(NodeMethods.Login, request, LoginReply.Parser);
-                Transport.AuthorizationToken = reply.Token;
-                KeyDescriptions.Clear();
-                lock (_gate) _loggedInAs = userType;
+                    reply = Transport.Call(NodeMethods.Login, held.Request(), LoginReply.Parser);
+                }
+                catch (HsmClientException e)
+                {
+                    Log.Warn($"C_Login: {held.Type} '{held.Name}' refused: {e.ErrorName}");
+                    throw;
+                }
+                Log.Info($"C_Login: {held.Type} '{held.Name}' logged in");
+                lock (_renewGate)
+                {
+                    _held = held;
+                    held = null;
+                    Transport.AuthorizationToken = reply.Token;
+                    KeyDescriptions.Clear();
+                    lock (_gate) _loggedInAs = userType;
+                }
             }
         }
         finally
         {
             CryptographicOperations.ZeroMemory(pin);
+            held?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// After a node restart or on another node: logs in again with the held credentials, once per
+    /// rejected token (the threads that were refused the same token wait here and then use the new one).
+    /// A refused login forgets the credentials, so that a changed password cannot lock the user out.
+    /// </summary>
+    bool ILoginRenewal.Renew(string rejectedToken)
+    {
+        lock (_renewGate)
+        {
+            var current = Transport.AuthorizationToken;
+            if (!string.Equals(current, rejectedToken, StringComparison.Ordinal)) return current is not null;
+            if (_held is null) return false;
+            try
+            {
+                var reply = Transport.Call(NodeMethods.Login, _held.Request(), LoginReply.Parser);
+                Transport.AuthorizationToken = reply.Token;
+                Log.Info($"re-login: {_held.Type} '{_held.Name}' logged in again");
+                return true;
+            }
+            catch (HsmClientException e) when (!e.IsTransient)
+            {
+                Log.Warn($"re-login: {_held.Type} '{_held.Name}' refused: {e.ErrorName}; the application must log in again");
+                _held.Dispose();
+                _held = null;
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The application changed its own password (C_SetPIN): the held credentials take the new one, so
+    /// that a later re-login uses it. Does nothing when the module holds no login.
+    /// </summary>
+    internal void OwnPasswordChanged(ReadOnlySpan<byte> newPassword)
+    {
+        lock (_renewGate) _held?.ReplacePassword(newPassword);
     }
 
     /// <summary>C_Logout: the node ends the login (and with it the session objects it holds).</summary>
@@ -208,6 +272,13 @@ internal sealed class Pkcs11Module
                 sessions = [.. _sessions.Values];
             }
             foreach (var session in sessions) session.ForgetSessionObjects();
+            string? name;
+            lock (_renewGate)
+            {
+                name = _held?.Name;
+                _held?.Dispose();
+                _held = null;
+            }
             try
             {
                 Transport.Call(NodeMethods.Logout, new Empty(), Empty.Parser);
@@ -218,21 +289,11 @@ internal sealed class Pkcs11Module
             }
             finally
             {
-                Transport.AuthorizationToken = null;
+                lock (_renewGate) Transport.AuthorizationToken = null;
                 KeyDescriptions.Clear();
             }
+            Log.Info($"logout: '{name}'");
         }
-    }
-
-    /// <summary>
-    /// C_SetPIN changed the logged-in user's own password on the node. This is the place where
-    /// credentials the module holds for re-login are replaced with <paramref name="newPassword"/>
-    /// (copied into protected memory, never kept as given: the caller wipes its buffer on return).
-    /// It holds none yet, so there is nothing to replace.
-    /// </summary>
-    internal void OwnPasswordChanged(ReadOnlySpan<byte> newPassword)
-    {
-        _ = newPassword;
     }
 
     /// <summary>Throws CKR_USER_NOT_LOGGED_IN unless a CU is logged in (keys belong to crypto users).</summary>

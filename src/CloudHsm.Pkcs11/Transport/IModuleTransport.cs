@@ -5,13 +5,16 @@ namespace CloudHsm.Pkcs11.Transport;
 /// <summary>
 /// How the module reaches the node: one synchronous call on the caller's thread, named by its gRPC
 /// full name ("/cloudhsm.v1.Crypto/Sign"), with the API's protobuf messages. A refusal arrives as
-/// <see cref="Client.HsmClientException"/> with the stable RET_* name. This is the shape of the
-/// session-channel ("wire") connection, so swapping transports is one class.
+/// <see cref="Client.HsmClientException"/> with the stable RET_* name; a node that stays unreachable
+/// as a transient one, after the retries that are safe (<see cref="RetryPolicy"/>).
 /// </summary>
 internal interface IModuleTransport : IDisposable
 {
     /// <summary>The bearer token of the application's login, sent with every call while set.</summary>
     string? AuthorizationToken { get; set; }
+
+    /// <summary>Who logs the application in again when the node no longer knows its token (null: nobody).</summary>
+    ILoginRenewal? Renewal { get; set; }
 
     TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser) where TResponse : class, IMessage<TResponse>;
 }

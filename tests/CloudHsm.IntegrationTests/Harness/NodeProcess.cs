@@ -43,17 +43,23 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a node and waits until it accepts connections.</summary>
-    public static async Task<NodeProcess> StartAsync(string dataDirectory, params string[] extraArgs)
+    public static Task<NodeProcess> StartAsync(string dataDirectory, params string[] extraArgs)
     {
         var port = FreePort();
-        var args = new List<string> { "node", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}" };
         int? wirePort = null;
-        if (!extraArgs.Contains("--wire-listen"))
-        {
-            // A free port of its own: the default (port + 1) may belong to another test's node.
-            do wirePort = FreePort(); while (wirePort == port);
-            args.AddRange(["--wire-listen", $"127.0.0.1:{wirePort}"]);
-        }
+        // A free wire port of its own: the default (port + 1) may belong to another test's node.
+        if (!extraArgs.Contains("--wire-listen")) do wirePort = FreePort(); while (wirePort == port);
+        return StartOnAsync(dataDirectory, port, wirePort, extraArgs);
+    }
+
+    /// <summary>
+    /// Starts a node on the given ports (the wire transport on <paramref name="wirePort"/> unless the
+    /// arguments choose --wire-listen) and waits until it accepts connections.
+    /// </summary>
+    public static async Task<NodeProcess> StartOnAsync(string dataDirectory, int port, int? wirePort, params string[] extraArgs)
+    {
+        var args = new List<string> { "node", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}" };
+        if (wirePort is { } w) args.AddRange(["--wire-listen", $"127.0.0.1:{w}"]);
         args.AddRange(extraArgs);
         var process = Process.Start(CliRunner.StartInfo(args))!;
         var node = new NodeProcess(process, dataDirectory, port, wirePort);
@@ -87,6 +93,13 @@ public sealed class NodeProcess : IAsyncDisposable
         var args = new List<string> { "node", "--data", dataDirectory };
         args.AddRange(extraArgs);
         return CliRunner.RunAsync(args, timeoutSeconds: 60);
+    }
+
+    /// <summary>Kills the process with SIGKILL (no shutdown: open connections break, nothing is flushed) and waits for it.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -23,6 +23,9 @@ public sealed class TestPartition : IAsyncDisposable
     public string PoKey => Path.Combine(Directory, "PO.key");
     public string PoCert => Path.Combine(Directory, "PO.crt");
 
+    /// <summary>More top-level entries for client.json (e.g. "pkcs11"), written by every <see cref="WriteConfig"/>.</summary>
+    public Dictionary<string, object?> ExtraConfig { get; } = [];
+
     /// <summary>Starts a fresh, not activated node with an openssl-made owner next to it.</summary>
     public static async Task<TestPartition> StartAsync(params string[] nodeArgs)
     {
@@ -63,6 +66,7 @@ public sealed class TestPartition : IAsyncDisposable
         };
         if (Node.WireEndpoint is { } wire) config["wire"] = new[] { wire };
         if (bootstrap) config["bootstrapCertificate"] = Node.BootstrapCertificate;
+        foreach (var (name, value) in ExtraConfig) config[name] = value;
         File.WriteAllText(ConfigPath, JsonSerializer.Serialize(config));
     }
 
@@ -93,6 +97,20 @@ public sealed class TestPartition : IAsyncDisposable
         await Node.DisposeAsync();
         Node = await NodeProcess.StartAsync(DataDirectory, nodeArgs);
         WriteConfig(bootstrap: File.Exists(Node.BootstrapCertificate));
+    }
+
+    /// <summary>Kills the node process with SIGKILL (see <see cref="StartNodeAgainAsync"/>).</summary>
+    public Task KillNodeAsync() => Node.KillAsync();
+
+    /// <summary>
+    /// Starts the node again (after <see cref="KillNodeAsync"/>, or killing it first) on the same data
+    /// directory and the same ports, so that client.json stays right and clients find it where it was.
+    /// </summary>
+    public async Task StartNodeAgainAsync(params string[] nodeArgs)
+    {
+        var old = Node;
+        await old.DisposeAsync();
+        Node = await NodeProcess.StartOnAsync(DataDirectory, old.Port, old.WirePort, nodeArgs);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Text;
+using CloudHsm.Protocol.V1;
+using Google.Protobuf;
+
+namespace CloudHsm.Pkcs11.Module;
+
+/// <summary>
+/// The application's login as the module keeps it for logging in again after a node restart or a
+/// failover: user type, name, and the password in a pinned array (never copied by the GC, never in a
+/// string) that is wiped when the login ends. Not thread-safe: the module serialises its use.
+/// </summary>
+internal sealed class HeldLogin : IDisposable
+{
+    private byte[] _password;
+    private bool _disposed;
+
+    private HeldLogin(UserType type, string name, byte[] password)
+    {
+        Type = type;
+        Name = name;
+        _password = password;
+    }
+
+    public UserType Type { get; }
+
+    /// <summary>The user name (not a secret; it appears in the log).</summary>
+    public string Name { get; }
+
+    /// <summary>Parses the PIN "name:password"; null when it has no name before a colon.</summary>
+    public static HeldLogin? FromPin(UserType type, ReadOnlySpan<byte> pin)
+    {
+        var colon = pin.IndexOf((byte)':');
+        if (colon <= 0) return null;
+        return new HeldLogin(type, Encoding.UTF8.GetString(pin[..colon]), Pinned(pin[(colon + 1)..]));
+    }
+
+    /// <summary>
+    /// The login request. Its password refers to the held array itself (no copy on the heap); the
+    /// transport copies it into a buffer it wipes. Use it before the next <see cref="ReplacePassword"/>
+    /// or <see cref="Dispose"/>.
+    /// </summary>
+    public LoginRequest Request()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new LoginRequest { Type = Type, Name = Name, Password = UnsafeByteOperations.UnsafeWrap(_password) };
+    }
+
+    /// <summary>Holds <paramref name="password"/> in place of the current one, which is wiped.</summary>
+    public void ReplacePassword(ReadOnlySpan<byte> password)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var previous = _password;
+        _password = Pinned(password);
+        CryptographicOperations.ZeroMemory(previous);
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(_password);
+    }
+
+    private static byte[] Pinned(ReadOnlySpan<byte> bytes)
+    {
+        var copy = GC.AllocateArray<byte>(bytes.Length, pinned: true);
+        bytes.CopyTo(copy);
+        return copy;
+    }
+}
