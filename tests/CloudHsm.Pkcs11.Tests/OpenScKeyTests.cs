@@ -28,13 +28,13 @@ public sealed class OpenScKeyTests(ModuleFixture module)
     public async Task ShowsMechanismSizesAndFlags()
     {
         var mechanisms = (await Pkcs11ToolAsync("-M")).ShouldSucceed();
-        Assert.Contains("AES-KEY-GEN, keySize={16,32}, generate", mechanisms.Stdout);
-        Assert.Contains("ECDSA-KEY-PAIR-GEN, keySize={256,521}, generate_key_pair, EC F_P, EC OID, EC uncompressed", mechanisms.Stdout);
-        Assert.Contains("ECDSA-SHA256, keySize={256,521}, sign, verify, EC F_P, EC OID, EC uncompressed", mechanisms.Stdout);
-        Assert.Contains("RSA-PKCS-OAEP, keySize={2048,4096}, encrypt, decrypt", mechanisms.Stdout);
-        Assert.Contains("SHA256-RSA-PKCS-PSS, keySize={2048,4096}, sign, verify", mechanisms.Stdout);
-        // CKM_RSA_PKCS signs a DigestInfo (OpenSSL's engine, GnuTLS); its encryption is not offered.
-        Assert.Matches(@"(?m)^\s+RSA-PKCS, keySize=\{2048,4096\}, sign, verify$", mechanisms.Stdout);
+        Assert.Contains("AES-KEY-GEN, keySize={16,32}, hw, generate", mechanisms.Stdout);
+        Assert.Contains("ECDSA-KEY-PAIR-GEN, keySize={256,521}, hw, generate_key_pair, EC F_P, EC OID, EC uncompressed", mechanisms.Stdout);
+        Assert.Contains("ECDSA-SHA256, keySize={256,521}, hw, sign, verify, EC F_P, EC OID, EC uncompressed", mechanisms.Stdout);
+        Assert.Contains("RSA-PKCS-OAEP, keySize={2048,4096}, hw, encrypt, decrypt, wrap, unwrap", mechanisms.Stdout);
+        Assert.Contains("SHA256-RSA-PKCS-PSS, keySize={2048,4096}, hw, sign, verify", mechanisms.Stdout);
+        // Performed by the node (hw). CKM_RSA_PKCS signs a DigestInfo (OpenSSL's engine, GnuTLS); its encryption is not offered.
+        Assert.Matches(@"(?m)^\s+RSA-PKCS, keySize=\{2048,4096\}, hw, sign, verify$", mechanisms.Stdout);
     }
 
     [Fact]
