@@ -29,7 +29,17 @@ need_packages() {
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}" >&2
     if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+      # Installing nginx would start the system's nginx on port 80; the tests start their own on
+      # loopback. policy-rc.d (Debian's hook) keeps package scripts from starting services meanwhile.
+      local guard=
+      if [ ! -e /usr/sbin/policy-rc.d ]; then
+        guard=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' > "$guard" && chmod 755 "$guard"
+      fi
+      local status=0
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } || status=$?
+      if [ -n "$guard" ]; then rm -f "$guard"; fi
+      [ "$status" = 0 ] || return "$status"
     else
       sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     fi
