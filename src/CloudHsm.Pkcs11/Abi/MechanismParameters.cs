@@ -57,31 +57,9 @@ internal static unsafe class MechanismParameters
 
     private static CipherParameters Gcm(void* p, ulong length)
     {
-        Check(p is not null);
-        byte* iv, aad;
-        ulong ivLength, aadLength, tagBits;
-        if (length == (ulong)sizeof(CK_GCM_PARAMS))
-        {
-            var gcm = (CK_GCM_PARAMS*)p;
-            iv = gcm->pIv;
-            ivLength = gcm->ulIvLen;
-            aad = gcm->pAAD;
-            aadLength = gcm->ulAADLen;
-            tagBits = gcm->ulTagBits;
-        }
-        else if (length == (ulong)sizeof(CK_GCM_PARAMS_NO_IVBITS))
-        {
-            var gcm = (CK_GCM_PARAMS_NO_IVBITS*)p;
-            iv = gcm->pIv;
-            ivLength = gcm->ulIvLen;
-            aad = gcm->pAAD;
-            aadLength = gcm->ulAADLen;
-            tagBits = gcm->ulTagBits;
-        }
-        else
-        {
-            throw new CkException(Ckr.MECHANISM_PARAM_INVALID);
-        }
+        var fields = GcmFields.Read(p, length);
+        byte* iv = fields.Iv, aad = fields.Aad;
+        ulong ivLength = fields.IvLength, aadLength = fields.AadLength, tagBits = fields.TagBits;
         // The application gives the IV: the module has no way to hand back one the node would make.
         Check(iv is not null && ivLength is > 0 and <= 128 && tagBits % 8 == 0 && tagBits is >= 96 and <= 128);
         Check(aadLength == 0 || aad is not null);

@@ -72,31 +72,9 @@ internal static unsafe class WrapMechanismParameters
     /// </summary>
     private static WrapMechanismParameter Gcm(void* p, ulong length)
     {
-        Check(p is not null);
-        byte* iv, aad;
-        ulong ivLength, aadLength, tagBits;
-        if (length == (ulong)sizeof(CK_GCM_PARAMS))
-        {
-            var gcm = (CK_GCM_PARAMS*)p;
-            iv = gcm->pIv;
-            ivLength = gcm->ulIvLen;
-            aad = gcm->pAAD;
-            aadLength = gcm->ulAADLen;
-            tagBits = gcm->ulTagBits;
-        }
-        else if (length == (ulong)sizeof(CK_GCM_PARAMS_NO_IVBITS))
-        {
-            var gcm = (CK_GCM_PARAMS_NO_IVBITS*)p;
-            iv = gcm->pIv;
-            ivLength = gcm->ulIvLen;
-            aad = gcm->pAAD;
-            aadLength = gcm->ulAADLen;
-            tagBits = gcm->ulTagBits;
-        }
-        else
-        {
-            throw new CkException(Ckr.MECHANISM_PARAM_INVALID);
-        }
+        var fields = GcmFields.Read(p, length);
+        byte* iv = fields.Iv, aad = fields.Aad;
+        ulong ivLength = fields.IvLength, aadLength = fields.AadLength, tagBits = fields.TagBits;
         Check(iv is not null && ivLength == GcmIvLength && tagBits == 128);
         Check(aadLength == 0 || aad is not null);
         var parameters = new WrapParameters
