@@ -37,6 +37,11 @@ public static class NodeHost
         // The framework logs unreadable requests with their stack traces; anyone who can connect could
         // fill the log that way. Our interceptor logs what matters, by exception type only.
         builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.None);
+        // A wire call is short: run it where its bytes arrive instead of three thread-pool hand-offs
+        // (docs/PERFORMANCE.md, "Where the microseconds go", step 3). What may block is moved off
+        // those threads by WireConnectionHandler; Kestrel starts each HTTP/2 (gRPC) stream on the pool.
+        PreferInlineSocketCompletions();
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -81,6 +86,18 @@ public static class NodeHost
         app.MapGrpcService<KeysGrpcService>();
         app.MapGrpcService<CryptoGrpcService>();
         return app;
+    }
+
+    /// <summary>
+    /// Asks the runtime to complete socket operations on its epoll threads rather than hand each to the
+    /// thread pool (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, read once, when the process makes its
+    /// first asynchronous socket call: the node commands build the node before any). An operator's own
+    /// setting of the variable, "0" included, is kept.
+    /// </summary>
+    private static void PreferInlineSocketCompletions()
+    {
+        const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        if (Environment.GetEnvironmentVariable(Variable) is null) Environment.SetEnvironmentVariable(Variable, "1");
     }
 
     private static void ConfigureTls(HttpsConnectionAdapterOptions https, NodeRuntime runtime)
