@@ -37,6 +37,11 @@ public static class NodeHost
         // The framework logs unreadable requests with their stack traces; anyone who can connect could
         // fill the log that way. Our interceptor logs what matters, by exception type only.
         builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.None);
+        // A wire call is short: run it where its bytes arrive instead of three thread-pool hand-offs
+        // (docs/PERFORMANCE.md, "Where the microseconds go", step 3). What may block is moved off
+        // those threads by WireConnectionHandler; Kestrel starts each HTTP/2 (gRPC) stream on the pool.
+        PreferInlineSocketCompletions();
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -82,6 +87,28 @@ public static class NodeHost
         app.MapGrpcService<CryptoGrpcService>();
         return app;
     }
+
+    /// <summary>
+    /// Asks the runtime to complete socket operations on its epoll threads rather than hand each to the
+    /// thread pool (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1), with at least 8 such threads
+    /// (DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT; the runtime's default is one per core). A connection stays
+    /// on the thread it was given, round robin, so with two threads two busy connections share one about
+    /// half the time and run at the old speed; more threads make that rarer. Both variables are read once,
+    /// when the process makes its first asynchronous socket call (the node commands build the node before
+    /// any); an operator's own setting of either, "0" included, is kept.
+    /// </summary>
+    private static void PreferInlineSocketCompletions()
+    {
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null) Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        if (Environment.GetEnvironmentVariable(SocketThreadsVariable) is null)
+        {
+            var threads = Math.Max(8, 4 * Environment.ProcessorCount);
+            Environment.SetEnvironmentVariable(SocketThreadsVariable, threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+    private const string SocketThreadsVariable = "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT";
 
     private static void ConfigureTls(HttpsConnectionAdapterOptions https, NodeRuntime runtime)
     {

@@ -60,7 +60,10 @@ public sealed partial class WireConnectionHandler(WireMethodTable methods, ILogg
                 {
                     try
                     {
-                        reply = await methods.InvokeAsync(request, context);
+                        // Short calls run here, on the socket thread with inline scheduling; the rest on the pool.
+                        reply = WireMethodTable.InlineMethods.Contains(request.Method)
+                            ? await methods.InvokeAsync(request, context)
+                            : await Task.Run(() => methods.InvokeAsync(request, context).AsTask());
                     }
                     finally
                     {

@@ -40,6 +40,19 @@ public sealed partial class WireMethodTable
         _methods = binder.Methods.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The methods a wire connection runs on the socket thread its request arrived on: computations on
+    /// one key and reads of one record, which never write to the store nor hash a password. Everything
+    /// else (logins, key generation, anything that writes, searches that may scan the store) is handed
+    /// to the thread pool, so it cannot stall the other connections served by the same socket thread.
+    /// </summary>
+    public static readonly FrozenSet<string> InlineMethods = new[]
+    {
+        "/cloudhsm.v1.Crypto/Sign", "/cloudhsm.v1.Crypto/Verify", "/cloudhsm.v1.Crypto/Encrypt",
+        "/cloudhsm.v1.Crypto/Decrypt", "/cloudhsm.v1.Crypto/Digest", "/cloudhsm.v1.Crypto/GenerateRandom",
+        "/cloudhsm.v1.Keys/GetKeyInfo", "/cloudhsm.v1.Keys/GetAttribute",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     /// <summary>The full names of the methods served (for tests and diagnostics).</summary>
     public IEnumerable<string> MethodNames => _methods.Keys;
 
