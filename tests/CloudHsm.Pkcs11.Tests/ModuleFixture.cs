@@ -1,4 +1,6 @@
+using System.Formats.Asn1;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using CloudHsm.IntegrationTests.Harness;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
@@ -94,6 +96,26 @@ public sealed partial class ModuleFixture : IAsyncLifetime
     };
 
     public IMechanism Mechanism(CKM type) => Factories.MechanismFactory.Create(type);
+
+    /// <summary>A P-256 token key pair (sign / verify) made through the module.</summary>
+    public (IObjectHandle Public, IObjectHandle Private) TokenEcPair(ISession session, string label)
+    {
+        var curve = new AsnWriter(AsnEncodingRules.DER);
+        curve.WriteObjectIdentifier("1.2.840.10045.3.1.7");
+        session.GenerateKeyPair(Mechanism(CKM.CKM_EC_KEY_PAIR_GEN),
+            [Attribute(CKA.CKA_EC_PARAMS, curve.Encode()), Attribute(CKA.CKA_VERIFY, true),
+             Attribute(CKA.CKA_LABEL, label), Attribute(CKA.CKA_TOKEN, true)],
+            [Attribute(CKA.CKA_SIGN, true), Attribute(CKA.CKA_LABEL, label), Attribute(CKA.CKA_TOKEN, true)],
+            out var publicKey, out var privateKey);
+        return (publicKey, privateKey);
+    }
+
+    /// <summary>The P-256 public key as .NET's ECDsa, from its CKA_EC_POINT, to check the module's signatures.</summary>
+    public static ECDsa EcVerifier(ISession session, IObjectHandle publicKey)
+    {
+        var point = new AsnReader(session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray(), AsnEncodingRules.DER).ReadOctetString();
+        return ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = point[1..33], Y = point[33..] } });
+    }
 
     /// <summary>A loopback endpoint nobody listens on (connections to it are refused at once).</summary>
     public static string DeadEndpoint() => $"127.0.0.1:{NodeProcess.FreePort()}";

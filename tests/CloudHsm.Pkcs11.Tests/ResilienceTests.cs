@@ -21,8 +21,8 @@ public sealed class ResilienceTests(ModuleFixture module)
     public async Task SigningThreadsSeeNoErrorWhenTheNodeIsKilledAndRestarted()
     {
         using var login = module.UserSession();
-        var (publicKey, privateKey) = TokenEcPair(login, "fault-" + Guid.NewGuid().ToString("N")[..8]);
-        using var verifier = Verifier(login, publicKey);
+        var (publicKey, privateKey) = module.TokenEcPair(login, "fault-" + Guid.NewGuid().ToString("N")[..8]);
+        using var verifier = ModuleFixture.EcVerifier(login, publicKey);
         var logBefore = new FileInfo(module.LogPath).Length;
 
         var counts = new int[Threads];
@@ -84,7 +84,7 @@ public sealed class ResilienceTests(ModuleFixture module)
     public async Task ANodeThatStaysDownGivesDeviceErrorWithinABoundedTimeAndTheSessionWorksWhenItIsBack()
     {
         using var session = module.UserSession();
-        var (_, privateKey) = TokenEcPair(session, "down-" + Guid.NewGuid().ToString("N")[..8]);
+        var (_, privateKey) = module.TokenEcPair(session, "down-" + Guid.NewGuid().ToString("N")[..8]);
         var mechanism = module.Mechanism(CKM.CKM_ECDSA_SHA256);
         Assert.Equal(64, session.Sign(mechanism, privateKey, Message).Length);
 
@@ -129,24 +129,6 @@ public sealed class ResilienceTests(ModuleFixture module)
         var key = await generate;
         var found = session.FindAllObjects([module.Attribute(CKA.CKA_LABEL, label)]);
         Assert.Equal(key.ObjectId, Assert.Single(found).ObjectId);
-    }
-
-    private (IObjectHandle Public, IObjectHandle Private) TokenEcPair(ISession session, string label)
-    {
-        var curve = new AsnWriter(AsnEncodingRules.DER);
-        curve.WriteObjectIdentifier("1.2.840.10045.3.1.7");
-        session.GenerateKeyPair(module.Mechanism(CKM.CKM_EC_KEY_PAIR_GEN),
-            [module.Attribute(CKA.CKA_EC_PARAMS, curve.Encode()), module.Attribute(CKA.CKA_VERIFY, true),
-             module.Attribute(CKA.CKA_LABEL, label), module.Attribute(CKA.CKA_TOKEN, true)],
-            [module.Attribute(CKA.CKA_SIGN, true), module.Attribute(CKA.CKA_LABEL, label), module.Attribute(CKA.CKA_TOKEN, true)],
-            out var publicKey, out var privateKey);
-        return (publicKey, privateKey);
-    }
-
-    private static ECDsa Verifier(ISession session, IObjectHandle publicKey)
-    {
-        var point = new AsnReader(session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray(), AsnEncodingRules.DER).ReadOctetString();
-        return ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = point[1..33], Y = point[33..] } });
     }
 
     private static Task WaitForEachAsync(int[] counts, int atLeast, List<string> failures) =>

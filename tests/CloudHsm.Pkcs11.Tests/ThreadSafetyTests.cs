@@ -19,8 +19,8 @@ public sealed class ThreadSafetyTests(ModuleFixture module)
     public void ManyThreadsWithASessionEachAllSucceed()
     {
         using var login = module.UserSession();
-        var (publicKey, privateKey) = EcPair(login, "threads-" + Guid.NewGuid().ToString("N")[..8]);
-        using var verifier = Verifier(login, publicKey);
+        var (publicKey, privateKey) = module.TokenEcPair(login, "threads-" + Guid.NewGuid().ToString("N")[..8]);
+        using var verifier = ModuleFixture.EcVerifier(login, publicKey);
         const int threads = 6, rounds = 40;
         var signatures = new byte[threads][][];
         var digests = new byte[threads][][];
@@ -54,8 +54,8 @@ public sealed class ThreadSafetyTests(ModuleFixture module)
     public void TwoThreadsSharingOneSessionGetOperationActiveNotAWrongResult()
     {
         using var session = module.UserSession();
-        var (publicKey, privateKey) = EcPair(session, "shared-" + Guid.NewGuid().ToString("N")[..8]);
-        using var verifier = Verifier(session, publicKey);
+        var (publicKey, privateKey) = module.TokenEcPair(session, "shared-" + Guid.NewGuid().ToString("N")[..8]);
+        using var verifier = ModuleFixture.EcVerifier(session, publicKey);
         const int threads = 2, rounds = 150;
         var signed = new List<byte[]>();
         var refusals = new Dictionary<CKR, int>();
@@ -101,22 +101,5 @@ public sealed class ThreadSafetyTests(ModuleFixture module)
         }) { IsBackground = true }).ToArray();
         foreach (var worker in workers) worker.Start();
         foreach (var worker in workers) Assert.True(worker.Join(TimeSpan.FromMinutes(5)), "a thread hung");
-    }
-
-    private (IObjectHandle Public, IObjectHandle Private) EcPair(ISession session, string label)
-    {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        writer.WriteObjectIdentifier("1.2.840.10045.3.1.7");
-        session.GenerateKeyPair(module.Mechanism(CKM.CKM_EC_KEY_PAIR_GEN),
-            [module.Attribute(CKA.CKA_EC_PARAMS, writer.Encode()), module.Attribute(CKA.CKA_VERIFY, true), module.Attribute(CKA.CKA_LABEL, label), module.Attribute(CKA.CKA_TOKEN, true)],
-            [module.Attribute(CKA.CKA_SIGN, true), module.Attribute(CKA.CKA_LABEL, label), module.Attribute(CKA.CKA_TOKEN, true)],
-            out var publicKey, out var privateKey);
-        return (publicKey, privateKey);
-    }
-
-    private static ECDsa Verifier(ISession session, IObjectHandle publicKey)
-    {
-        var point = new AsnReader(session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray(), AsnEncodingRules.DER).ReadOctetString();
-        return ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = point[1..33], Y = point[33..] } });
     }
 }

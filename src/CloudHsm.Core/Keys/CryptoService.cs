@@ -115,52 +115,23 @@ public sealed class CryptoService(KeyObjects objects)
         return RandomNumberGenerator.GetBytes(length);
     }
 
-    /// <summary>Signs with the key's loaded form; null when the mechanism or the key has none (use the material).</summary>
-    private byte[]? TrySignLoaded(LoginContext caller, ISignatureMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> data)
-    {
-        if (mechanism is not ILoadedKeySignature loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return null;
-        using (lease)
-        {
-            if (!loaded.Accepts(lease.Key)) return null;
-            try
-            {
-                return loaded.Sign(lease.Key, data);
-            }
-            catch (MechanismException e)
-            {
-                throw KeyObjects.ToHsmException(e);
-            }
-        }
-    }
+    private delegate TResult LoadedOperation<TState, TResult>(TState state, LoadedKey key, ReadOnlySpan<byte> input);
 
-    private CipherResult? TryEncryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> plaintext, CipherParameters parameters)
+    /// <summary>
+    /// Runs <paramref name="operation"/> with the key's loaded form; false when the key has none or the
+    /// mechanism does not accept it (then the caller uses the material, which gives the same refusals).
+    /// </summary>
+    private bool TryWithLoaded<TState, TResult>(LoginContext caller, KeyRecord key, TState state, Func<TState, LoadedKey, bool> accepts,
+        ReadOnlySpan<byte> input, LoadedOperation<TState, TResult> operation, out TResult result)
     {
-        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return null;
+        result = default!;
+        if (!objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return false;
         using (lease)
         {
-            if (!loaded.Accepts(lease.Key)) return null;
+            if (!accepts(state, lease.Key)) return false;
             try
             {
-                return loaded.Encrypt(lease.Key, plaintext, parameters);
-            }
-            catch (MechanismException e)
-            {
-                throw KeyObjects.ToHsmException(e);
-            }
-        }
-    }
-
-    /// <summary>False when the mechanism or the key has no loaded form; otherwise the plaintext, or null when it does not decrypt.</summary>
-    private bool TryDecryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[]? plaintext)
-    {
-        plaintext = null;
-        if (mechanism is not ILoadedKeyCipher loaded || !objects.LoadedKeys.TryRent(key, _load ??= Load, out var lease, key.IsToken ? null : caller)) return false;
-        using (lease)
-        {
-            if (!loaded.Accepts(lease.Key)) return false;
-            try
-            {
-                plaintext = loaded.TryDecrypt(lease.Key, ciphertext, parameters, out var output) ? output : null;
+                result = operation(state, lease.Key, input);
                 return true;
             }
             catch (MechanismException e)
@@ -168,6 +139,29 @@ public sealed class CryptoService(KeyObjects objects)
                 throw KeyObjects.ToHsmException(e);
             }
         }
+    }
+
+    /// <summary>Signs with the key's loaded form; null when the mechanism or the key has none (use the material).</summary>
+    private byte[]? TrySignLoaded(LoginContext caller, ISignatureMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> data) =>
+        mechanism is ILoadedKeySignature loaded
+        && TryWithLoaded(caller, key, loaded, static (m, k) => m.Accepts(k), data, static (m, k, input) => m.Sign(k, input), out var signature)
+            ? signature
+            : null;
+
+    private CipherResult? TryEncryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> plaintext, CipherParameters parameters) =>
+        mechanism is ILoadedKeyCipher loaded
+        && TryWithLoaded(caller, key, (loaded, parameters), static (s, k) => s.loaded.Accepts(k), plaintext,
+            static (s, k, input) => s.loaded.Encrypt(k, input, s.parameters), out var result)
+            ? result
+            : null;
+
+    /// <summary>False when the mechanism or the key has no loaded form; otherwise the plaintext, or null when it does not decrypt.</summary>
+    private bool TryDecryptLoaded(LoginContext caller, ICipherMechanism mechanism, KeyRecord key, ReadOnlySpan<byte> ciphertext, CipherParameters parameters, out byte[]? plaintext)
+    {
+        plaintext = null;
+        return mechanism is ILoadedKeyCipher loaded
+            && TryWithLoaded(caller, key, (loaded, parameters), static (s, k) => s.loaded.Accepts(k), ciphertext,
+                static (s, k, input) => s.loaded.TryDecrypt(k, input, s.parameters, out var output) ? output : null, out plaintext);
     }
 
     /// <summary>Unseals and imports a key for <see cref="LoadedKeyCache"/>; the clear material is wiped after.</summary>
