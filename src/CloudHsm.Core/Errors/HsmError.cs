@@ -74,10 +74,19 @@ public enum HsmError
     // object creation (certificates, data objects, copies)
     RET_TEMPLATE_INCOMPLETE,
     RET_TEMPLATE_INCONSISTENT,
+
+    // the cluster (replication, membership)
+    /// <summary>No majority of the cluster is reachable: writes are refused (reads and crypto go on). Transient.</summary>
+    RET_CLUSTER_NO_QUORUM,
+    /// <summary>The node is not (yet) a working member: it waits for admission or for its first snapshot. Transient.</summary>
+    RET_NODE_NOT_READY,
+    RET_NODE_NOT_FOUND,
+    RET_NODE_ALREADY_ADMITTED,
+    RET_ADMISSION_INVALID,
 }
 
 /// <summary>Whether an error is the client's input, its authorisation, or the node's state.</summary>
-public enum HsmErrorKind { InvalidArgument, Unauthenticated, PermissionDenied, NotFound, AlreadyExists, FailedPrecondition, ResourceExhausted, Internal }
+public enum HsmErrorKind { InvalidArgument, Unauthenticated, PermissionDenied, NotFound, AlreadyExists, FailedPrecondition, ResourceExhausted, Internal, Unavailable }
 
 public static class HsmErrors
 {
@@ -103,6 +112,7 @@ public static class HsmErrors
         HsmError.RET_USER_ALREADY_EXISTS or HsmError.RET_CERT_ALREADY_STORED => HsmErrorKind.AlreadyExists,
         HsmError.RET_USER_LIMIT_REACHED or HsmError.RET_SESSION_LIMIT_REACHED or HsmError.RET_CHALLENGE_LIMIT_REACHED or HsmError.RET_OBJECT_LIMIT_REACHED => HsmErrorKind.ResourceExhausted,
         HsmError.RET_INTERNAL_ERROR => HsmErrorKind.Internal,
+        HsmError.RET_CLUSTER_NO_QUORUM or HsmError.RET_NODE_NOT_READY => HsmErrorKind.Unavailable,
         _ => HsmErrorKind.FailedPrecondition,
     };
 }

@@ -52,6 +52,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
             HsmErrorKind.AlreadyExists => StatusCode.AlreadyExists,
             HsmErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
             HsmErrorKind.Internal => StatusCode.Internal,
+            HsmErrorKind.Unavailable => StatusCode.Unavailable,
             _ => StatusCode.FailedPrecondition,
         };
         return new RpcException(new Status(code, message), new Metadata { { WireNames.ErrorTrailer, error.ToString() } });
