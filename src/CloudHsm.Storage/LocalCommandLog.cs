@@ -11,16 +11,13 @@ public sealed class LocalCommandLog(IPartitionStore store) : ICommandLog
 {
     public event Action<PartitionCommand>? Applied;
 
-    public ValueTask SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
+    public ValueTask<CommandResult> SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (command.RequestId is null && RequestScope.NextCommandId() is { } id) command = command with { RequestId = id };
         var entry = CommandJson.Deserialize(CommandJson.Serialize(command));
-        store.Apply(writer =>
-        {
-            PartitionStateMachine.Apply(entry, writer);
-            return true;
-        });
-        Applied?.Invoke(entry);
-        return ValueTask.CompletedTask;
+        var result = store.Apply(writer => PartitionStateMachine.Apply(entry, writer));
+        if (!result.Replayed) Applied?.Invoke(entry);
+        return ValueTask.FromResult(result);
     }
 }

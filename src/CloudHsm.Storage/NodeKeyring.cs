@@ -56,13 +56,19 @@ public static class NodeKeyring
         var secret = DomainKeys.NewSecret();
         try
         {
-            using var sealer = new SecretSealer(masterKey);
-            SecureFile.WriteAllBytes(Path.Combine(dataDirectory, FileName), sealer.Seal(secret, SealPurpose.DomainKeyring));
-            return new DomainKeys(secret);
+            return Install(dataDirectory, masterKey, secret);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(secret);
         }
+    }
+
+    /// <summary>Seals a given domain secret (a node admitted to a cluster receives its partition's) under this node's master key.</summary>
+    public static DomainKeys Install(string dataDirectory, byte[] masterKey, ReadOnlySpan<byte> secret)
+    {
+        using var sealer = new SecretSealer(masterKey);
+        SecureFile.WriteAllBytes(Path.Combine(dataDirectory, FileName), sealer.Seal(secret, SealPurpose.DomainKeyring));
+        return new DomainKeys(secret);
     }
 }

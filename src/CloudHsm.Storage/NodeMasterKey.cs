@@ -111,4 +111,5 @@ internal sealed record PassphraseSettings(string Salt, int Iterations);
 [JsonSerializable(typeof(CloudHsm.Core.Partition.PartitionRecord))]
 [JsonSerializable(typeof(CloudHsm.Core.Users.UserRecord))]
 [JsonSerializable(typeof(KeyRecordDocument))]
+[JsonSerializable(typeof(CloudHsm.Core.Commands.AppliedRequest))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

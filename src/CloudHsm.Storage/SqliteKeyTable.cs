@@ -145,9 +145,10 @@ internal sealed class SqliteKeyTable(SqliteConnection connection, DomainKeys key
     }
 
     /// <summary>Adds every key row's digest to the integrity total (no decryption: cheap at start).</summary>
-    public void AddAllTo(RecordIntegrityTotal integrity)
+    public void AddAllTo(RecordIntegrityTotal integrity, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = "SELECT handle, blob FROM keys;";
         using var reader = cmd.ExecuteReader();
         while (reader.Read()) integrity.AddUntracked(Kind, RowId((ulong)reader.GetInt64(0)), (byte[])reader[1]);

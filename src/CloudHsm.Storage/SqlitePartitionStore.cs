@@ -18,13 +18,16 @@ namespace CloudHsm.Storage;
 /// immutable in-memory snapshot; <see cref="Apply{T}"/> writes one SQLite transaction and then
 /// swaps the snapshot.
 /// </summary>
-public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
+public sealed partial class SqlitePartitionStore : IPartitionStore, IDisposable
 {
     public const string FileName = "partition.db";
     private const string PartitionKind = "partition";
     private const string PartitionId = "current";
     private const string UserKind = "user";
     private const string IntegrityKind = "integrity";
+    private const string RequestKind = "request";
+    private const string ReplicationKind = "replication";
+    private const string AppliedIndexId = "applied";
 
     private readonly SqliteConnection _connection;
     private readonly SecretSealer _sealer;
@@ -36,7 +39,8 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
     private volatile Snapshot _snapshot;
     private RecordIntegrityTotal _integrity;
 
-    private sealed record Snapshot(PartitionRecord? Partition, ImmutableSortedDictionary<string, UserRecord> Users);
+    private sealed record Snapshot(PartitionRecord? Partition, ImmutableSortedDictionary<string, UserRecord> Users,
+        ImmutableDictionary<string, Core.Commands.AppliedRequest> Requests, long AppliedIndex);
 
     private SqlitePartitionStore(SqliteConnection connection, DomainKeys keys, Snapshot snapshot, RecordIntegrityTotal integrity, SqliteKeyTable keyTable)
     {
@@ -104,6 +108,9 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
 
     public int KeyCount => Volatile.Read(ref _keyCount);
 
+    /// <summary>The index of the last replicated log entry applied to this store (0 on a standalone node).</summary>
+    public long AppliedIndex => _snapshot.AppliedIndex;
+
     public KeyUsage CountKeyUsage(DateTimeOffset staleBefore, int staleDays)
     {
         lock (_dbLock) return _keyTable.CountUsage(staleBefore, staleDays);
@@ -114,12 +121,19 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         lock (_dbLock) return _keyTable.Query(query, limit);
     }
 
-    public T Apply<T>(Func<IPartitionWriter, T> change)
+    public T Apply<T>(Func<IPartitionWriter, T> change) => Apply(change, appliedIndex: null);
+
+    /// <summary>
+    /// Applies a change and, in the same transaction, records the replicated log index it came from, so that
+    /// after a restart the log's replay skips what the store already holds.
+    /// </summary>
+    public T Apply<T>(Func<IPartitionWriter, T> change, long? appliedIndex)
     {
         lock (_writeLock)
         {
             var writer = new StagingWriter(_snapshot, this);
             var result = change(writer);
+            if (appliedIndex is { } index) writer.SetAppliedIndex(index);
             var integrity = _integrity.Clone();
             lock (_dbLock)
             {
@@ -222,14 +236,17 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         integrity.Remove(kind, id);
     }
 
-    private static (Snapshot, RecordIntegrityTotal) Load(SqliteConnection connection, DomainKeys keys, SqliteKeyTable keyTable)
+    private static (Snapshot, RecordIntegrityTotal) Load(SqliteConnection connection, DomainKeys keys, SqliteKeyTable keyTable, SqliteTransaction? tx = null)
     {
         var sealer = keys.Records;
         PartitionRecord? partition = null;
         var users = ImmutableSortedDictionary.CreateBuilder<string, UserRecord>(StringComparer.Ordinal);
+        var requests = ImmutableDictionary.CreateBuilder<string, Core.Commands.AppliedRequest>(StringComparer.Ordinal);
+        long appliedIndex = 0;
         var integrity = new RecordIntegrityTotal(keys.RecordIntegrity);
         System.Numerics.BigInteger? expectedTotal = null;
         using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = "SELECT kind, id, blob FROM records;";
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
@@ -257,6 +274,15 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
                         RequireId(keys, kind, user.Name, id);
                         users[user.Name] = user;
                         break;
+                    case RequestKind:
+                        var request = JsonSerializer.Deserialize(json, StorageJsonContext.Default.AppliedRequest)!;
+                        RequireId(keys, kind, request.Id, id);
+                        requests[request.Id] = request;
+                        break;
+                    case ReplicationKind:
+                        RequireId(keys, kind, AppliedIndexId, id);
+                        appliedIndex = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(json);
+                        break;
                     default:
                         throw new DataDirectoryException($"Unknown record kind '{kind}' in {FileName}.");
                 }
@@ -267,12 +293,12 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
                 CryptographicOperations.ZeroMemory(json);
             }
         }
-        keyTable.AddAllTo(integrity);
+        keyTable.AddAllTo(integrity, tx);
         if (expectedTotal is null ? partition is not null || users.Count > 0 || !integrity.Total.IsZero : expectedTotal != integrity.Total)
         {
             throw new DataDirectoryException($"The records in {FileName} do not add up to their sealed integrity total: a record was removed, re-inserted or replaced by an older copy.");
         }
-        return (new Snapshot(partition, users.ToImmutable()), integrity);
+        return (new Snapshot(partition, users.ToImmutable(), requests.ToImmutable(), appliedIndex), integrity);
     }
 
     private static void RequireId(DomainKeys keys, string kind, string logicalId, string rowId)
@@ -375,6 +401,31 @@ public sealed class SqlitePartitionStore : IPartitionStore, IDisposable
         {
             Current = Current with { Users = Current.Users.Clear() };
             Changes.Add((UserKind, "*", null));
+        }
+
+        public Core.Commands.AppliedRequest? FindRequest(string id) => Current.Requests.GetValueOrDefault(id);
+
+        public void PutRequest(Core.Commands.AppliedRequest request)
+        {
+            Current = Current with { Requests = Current.Requests.SetItem(request.Id, request) };
+            Changes.Add((RequestKind, request.Id, JsonSerializer.SerializeToUtf8Bytes(request, StorageJsonContext.Default.AppliedRequest)));
+        }
+
+        public void RemoveRequestsBefore(DateTimeOffset before)
+        {
+            foreach (var old in Current.Requests.Values.Where(r => r.At < before).ToList())
+            {
+                Current = Current with { Requests = Current.Requests.Remove(old.Id) };
+                Changes.Add((RequestKind, old.Id, null));
+            }
+        }
+
+        public void SetAppliedIndex(long index)
+        {
+            Current = Current with { AppliedIndex = index };
+            var bytes = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, index);
+            Changes.Add((ReplicationKind, AppliedIndexId, bytes));
         }
     }
 }

@@ -30,10 +30,18 @@ namespace CloudHsm.Core.Commands;
 [JsonDerivedType(typeof(RotateKey), "rotateKey")]
 [JsonDerivedType(typeof(RetireKey), "retireKey")]
 [JsonDerivedType(typeof(RecordKeyUse), "recordKeyUse")]
+[JsonDerivedType(typeof(AdmitNode), "addNode")]
+[JsonDerivedType(typeof(RemoveNode), "removeNode")]
 public abstract record PartitionCommand
 {
     /// <summary>When the command was made (node clock); apply uses this, never the clock.</summary>
     public required DateTimeOffset At { get; init; }
+
+    /// <summary>
+    /// The client's id of the call that made this command (header hsm-request-id), or null. A command whose
+    /// id was applied before is not applied again: its outcome is the first one (<see cref="CommandResult.Replayed"/>).
+    /// </summary>
+    public string? RequestId { get; init; }
 }
 
 /// <summary>A command made on behalf of a logged-in user.</summary>

@@ -15,12 +15,19 @@ public static partial class PartitionStateMachine
     public const string PrecoName = "admin";
     public const int MaxOpenChallengesPerOfficer = 8;
 
-    public static void Apply(PartitionCommand command, IPartitionWriter state)
+    /// <summary>How long an applied request id is remembered: a client's retries end well before.</summary>
+    public static readonly TimeSpan RequestMemory = TimeSpan.FromMinutes(15);
+
+    public static CommandResult Apply(PartitionCommand command, IPartitionWriter state)
     {
         if (command is InitializePartition init)
         {
             Initialize(init, state);
-            return;
+            return CommandResult.Applied;
+        }
+        if (command.RequestId is { } requestId && state.FindRequest(requestId) is { } seen)
+        {
+            return new CommandResult(Replayed: true, seen.Handles);
         }
         var partition = state.RequirePartition();
         if (partition.Status == PartitionStatus.Zeroized)
@@ -49,11 +56,27 @@ public static partial class PartitionStateMachine
             case RotateKey c: RotateKey(c, partition, state); break;
             case RetireKey c: RetireKey(c, partition, state); break;
             case RecordKeyUse c: RecordKeyUse(c, state); break;
+            case AdmitNode c: AdmitNode(c, partition, state); break;
+            case RemoveNode c: RemoveNode(c, partition, state); break;
             default: throw new HsmException(HsmError.RET_INVALID_INPUT, "Unknown command.");
         }
         var after = state.Partition!;
         state.SetPartition(after with { AppliedCommands = after.AppliedCommands + 1 });
+        var handles = CreatedHandles(command);
+        if (command.RequestId is { } id)
+        {
+            state.RemoveRequestsBefore(command.At - RequestMemory);
+            state.PutRequest(new AppliedRequest(id, command.At, handles));
+        }
+        return new CommandResult(false, handles);
     }
+
+    private static ulong[] CreatedHandles(PartitionCommand command) => command switch
+    {
+        CreateKeys c => [.. c.Keys.Select(k => k.Handle)],
+        RotateKey c => [.. c.Successors.Select(k => k.Handle)],
+        _ => [],
+    };
 
     private static void Initialize(InitializePartition c, IPartitionWriter state)
     {

@@ -18,6 +18,8 @@ public enum Operation
     Zeroize,
     UseKeys,
     ManageKeyTrust,
+    ManageCluster,
+    ViewCluster,
 }
 
 /// <summary>
@@ -41,6 +43,8 @@ public static class Permissions
         [Operation.Zeroize] = new("zeroize the partition", [UserType.CO], false, true),
         [Operation.UseKeys] = new("own or use keys", [UserType.CU], false, true),
         [Operation.ManageKeyTrust] = new("change key attributes", [UserType.CU, UserType.CO], false, true),
+        [Operation.ManageCluster] = new("add or remove cluster nodes", [UserType.PRECO, UserType.CO], true, true),
+        [Operation.ViewCluster] = new("inspect the cluster", [UserType.PRECO, UserType.CO, UserType.CU, UserType.AU], true, true),
     };
 
     /// <summary>Throws the specific refusal when <paramref name="actor"/> may not do <paramref name="operation"/> now.</summary>

@@ -220,7 +220,7 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
         LoadedKeys.Forget(handle);
     }
 
-    public ValueTask SubmitAsync(PartitionCommand command, CancellationToken ct = default) => log.SubmitAsync(command, ct);
+    public async ValueTask SubmitAsync(PartitionCommand command, CancellationToken ct = default) => await log.SubmitAsync(command, ct);
 
     /// <summary>
     /// Submits a command that creates keys under <paramref name="count"/> free random handles, drawing
@@ -233,8 +233,8 @@ public sealed class KeyObjects(IPartitionView state, ICommandLog log, DomainKeys
             var handles = Enumerable.Range(0, count).Select(_ => FreeHandle()).ToArray();
             try
             {
-                await log.SubmitAsync(command(handles), ct);
-                return handles;
+                var result = await log.SubmitAsync(command(handles), ct);
+                return result.Replayed ? result.Handles : handles;
             }
             catch (HsmException e) when (e.Error == HsmError.RET_KEY_HANDLE_TAKEN && attempt < HandleAttempts)
             {

@@ -62,6 +62,14 @@ public interface IPartitionWriter : IPartitionView
     void RemoveKey(ulong handle);
 
     void RemoveAllKeys();
+
+    /// <summary>A request id applied before, or null.</summary>
+    Commands.AppliedRequest? FindRequest(string id);
+
+    void PutRequest(Commands.AppliedRequest request);
+
+    /// <summary>Forgets request ids applied before <paramref name="before"/>.</summary>
+    void RemoveRequestsBefore(DateTimeOffset before);
 }
 
 /// <summary>

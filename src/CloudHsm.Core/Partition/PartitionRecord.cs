@@ -24,4 +24,6 @@ public sealed record PartitionRecord
     public IReadOnlyList<OwnerChallenge> Challenges { get; init; } = [];
     /// <summary>Number of commands applied so far (the replicated log index of the last one).</summary>
     public long AppliedCommands { get; init; }
+    /// <summary>The nodes admitted to the cluster (empty for a standalone node).</summary>
+    public IReadOnlyList<ClusterNode> Nodes { get; init; } = [];
 }

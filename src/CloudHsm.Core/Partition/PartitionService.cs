@@ -66,6 +66,8 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
 
     public async ValueTask<(string Token, LoginContext Login)> LoginAsync(UserType type, string name, ReadOnlyMemory<char> password, string clientName, CancellationToken ct = default)
     {
+        // A password changed or a user unlocked on another node must count here: read what the cluster committed.
+        await log.ReadBarrierAsync(ct);
         var partition = Partition;
         if (partition.Status == PartitionStatus.Zeroized)
         {
@@ -146,14 +148,14 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
         return state.ListUsers().OrderBy(u => u.Id).Select(UserSummary.Of).ToList();
     }
 
-    public ValueTask UnlockUserAsync(LoginContext caller, UserType type, string name, CancellationToken ct = default) =>
-        log.SubmitAsync(new UnlockUser(caller.Actor, type, name) { At = clock.GetUtcNow() }, ct);
+    public async ValueTask UnlockUserAsync(LoginContext caller, UserType type, string name, CancellationToken ct = default) =>
+        await log.SubmitAsync(new UnlockUser(caller.Actor, type, name) { At = clock.GetUtcNow() }, ct);
 
-    public ValueTask SetUserAttributesAsync(LoginContext caller, string name, UserRestrictions restrictions, CancellationToken ct = default) =>
-        log.SubmitAsync(new SetUserAttributes(caller.Actor, name, restrictions) { At = clock.GetUtcNow() }, ct);
+    public async ValueTask SetUserAttributesAsync(LoginContext caller, string name, UserRestrictions restrictions, CancellationToken ct = default) =>
+        await log.SubmitAsync(new SetUserAttributes(caller.Actor, name, restrictions) { At = clock.GetUtcNow() }, ct);
 
-    public ValueTask DisableUserAccessAsync(LoginContext caller, CancellationToken ct = default) =>
-        log.SubmitAsync(new DisableUserAccess(caller.Actor) { At = clock.GetUtcNow() }, ct);
+    public async ValueTask DisableUserAccessAsync(LoginContext caller, CancellationToken ct = default) =>
+        await log.SubmitAsync(new DisableUserAccess(caller.Actor) { At = clock.GetUtcNow() }, ct);
 
     public string GetCertificateRequest(LoginContext caller)
     {
@@ -163,11 +165,11 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
         return PartitionIdentity.CreateSigningRequest(key, partition.SerialNumber);
     }
 
-    public ValueTask StoreCertificateAsync(LoginContext caller, int slot, ReadOnlyMemory<byte> certificate, CancellationToken ct = default)
+    public async ValueTask StoreCertificateAsync(LoginContext caller, int slot, ReadOnlyMemory<byte> certificate, CancellationToken ct = default)
     {
         Permissions.Require(caller.Actor, Partition, Operation.StoreCertificate);
         var der = OwnerCertificates.Parse(certificate.Span, slot == CertificateSlots.Owner ? "PO.crt" : "POAC.crt").RawData;
-        return log.SubmitAsync(new StoreCertificate(caller.Actor, slot, der) { At = clock.GetUtcNow() }, ct);
+        await log.SubmitAsync(new StoreCertificate(caller.Actor, slot, der) { At = clock.GetUtcNow() }, ct);
     }
 
     /// <summary>The certificate of a slot, PEM.</summary>

@@ -41,6 +41,12 @@ public sealed class DomainKeys : IDisposable
 
     public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(SecretLength);
 
+    /// <summary>
+    /// Hands the domain secret to a sealing function (admission of a node: the secret encrypted to that
+    /// node's key). The only way the secret leaves this object.
+    /// </summary>
+    public byte[] SealSecret(Func<ReadOnlySpan<byte>, byte[]> seal) => seal(_secret);
+
     private SecretSealer Derive(string label)
     {
         var key = DeriveBytes(label);

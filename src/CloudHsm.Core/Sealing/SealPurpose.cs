@@ -10,6 +10,7 @@ public static class SealPurpose
     public const string PasswordHash = "cloudhsm/password-hash/v1";
     public const string DomainKeyring = "cloudhsm/keyring/v1";
     public const string KeyMaterial = "cloudhsm/key-material/v1";
+    public const string NodeIdentity = "cloudhsm/node-identity/v1";
 
     public static string StoreRecord(string kind, string id) => $"cloudhsm/record/{kind}/{id}";
 }

@@ -18,6 +18,8 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        // The client's id of this call, for the commands it submits (a retried write is applied once).
+        Core.Commands.RequestScope.Begin(context.RequestHeaders.GetValue(WireNames.RequestIdHeader));
         try
         {
             return await continuation(request, context);

@@ -50,7 +50,7 @@ public sealed class PartitionGrpcService(NodeRuntime node) : Protocol.V1.Partiti
         var reply = new ClusterInfo { SerialNumber = info.SerialNumber, InSync = true };
         foreach (var endpoint in node.Options.Listen)
         {
-            reply.Nodes.Add(new ClusterNode { Id = "node-1", Endpoint = endpoint.ToString(), Role = "standalone", Healthy = true, AppliedCommands = info.AppliedCommands });
+            reply.Nodes.Add(new Protocol.V1.ClusterNode { Id = "node-1", Endpoint = endpoint.ToString(), Role = "standalone", Healthy = true, AppliedCommands = info.AppliedCommands });
         }
         return Task.FromResult(reply);
     }

@@ -67,6 +67,7 @@ public sealed partial class WireMethodTable
         {
             ClientCertificateInterceptor.Enforce(_node, context.PresentedCertificate);
             context.Prepare(request.Method, request.Token, request.Client);
+            Core.Commands.RequestScope.Begin(request.RequestId);
             return new WireReply { Body = await method(request.Body, context) };
         }
         catch (InvalidProtocolBufferException)

@@ -51,10 +51,10 @@ public class StaleActorTests
 
     private sealed class BeforeLoginSuccess(ICommandLog inner, Func<ValueTask> action) : ICommandLog
     {
-        public async ValueTask SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
+        public async ValueTask<CommandResult> SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
         {
             if (command is RecordLoginSuccess) await action();
-            await inner.SubmitAsync(command, cancellationToken);
+            return await inner.SubmitAsync(command, cancellationToken);
         }
     }
 }

@@ -39,7 +39,7 @@ public class UserLifecycleTests
         var (partition, officer) = await TestPartition.ActiveAsync();
         using var _ = partition;
 
-        await partition.AssertRefusedWithoutChangeAsync(HsmError.RET_USER_ALREADY_EXISTS, () => partition.Log.SubmitAsync(
+        await partition.AssertRefusedWithoutChangeAsync(HsmError.RET_USER_ALREADY_EXISTS, async () => await partition.Log.SubmitAsync(
             new CreateUser(officer.Actor, UserType.CU, TestPartition.Officer, [1, 2, 3]) { At = partition.Clock.GetUtcNow() }));
     }
 
@@ -96,7 +96,7 @@ public class UserLifecycleTests
 
         await partition.AssertRefusedWithoutChangeAsync(HsmError.RET_OPERATION_NOT_PERMITTED,
             () => partition.Service.DeleteUserAsync(officer, UserType.CO, TestPartition.Officer));
-        await partition.AssertRefusedWithoutChangeAsync(HsmError.RET_USER_NOT_LOGGED_IN, () => partition.Log.SubmitAsync(
+        await partition.AssertRefusedWithoutChangeAsync(HsmError.RET_USER_NOT_LOGGED_IN, async () => await partition.Log.SubmitAsync(
             new DeleteUser(new Actor("former-co", UserType.CO), UserType.CO, TestPartition.Officer) { At = partition.Clock.GetUtcNow() }));
     }
 

@@ -8,15 +8,11 @@ internal sealed class InMemoryCommandLog(IPartitionStore store) : ICommandLog
 {
     public List<PartitionCommand> Applied { get; } = [];
 
-    public ValueTask SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
+    public ValueTask<CommandResult> SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
     {
         var entry = CommandJson.Deserialize(CommandJson.Serialize(command));
-        store.Apply(writer =>
-        {
-            PartitionStateMachine.Apply(entry, writer);
-            return true;
-        });
+        var result = store.Apply(writer => PartitionStateMachine.Apply(entry, writer));
         Applied.Add(entry);
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(result);
     }
 }

@@ -11,9 +11,10 @@ namespace CloudHsm.Core.Tests.Support;
 internal sealed class InMemoryPartitionStore : IPartitionStore
 {
     private readonly Lock _writeLock = new();
-    private State _state = new(null, new Dictionary<string, UserRecord>(StringComparer.Ordinal), []);
+    private State _state = new(null, new Dictionary<string, UserRecord>(StringComparer.Ordinal), [], []);
 
-    private sealed record State(PartitionRecord? Partition, Dictionary<string, UserRecord> Users, SortedDictionary<ulong, KeyRecord> Keys);
+    private sealed record State(PartitionRecord? Partition, Dictionary<string, UserRecord> Users, SortedDictionary<ulong, KeyRecord> Keys,
+        Dictionary<string, CloudHsm.Core.Commands.AppliedRequest> Requests);
 
     public PartitionRecord? Partition => _state.Partition;
 
@@ -32,14 +33,15 @@ internal sealed class InMemoryPartitionStore : IPartitionStore
         lock (_writeLock)
         {
             var writer = new Writer(_state.Partition, new Dictionary<string, UserRecord>(_state.Users, StringComparer.Ordinal),
-                new SortedDictionary<ulong, KeyRecord>(_state.Keys));
+                new SortedDictionary<ulong, KeyRecord>(_state.Keys), new Dictionary<string, CloudHsm.Core.Commands.AppliedRequest>(_state.Requests));
             var result = change(writer);
-            _state = new State(writer.Partition, writer.Users, writer.Keys);
+            _state = new State(writer.Partition, writer.Users, writer.Keys, writer.Requests);
             return result;
         }
     }
 
-    private sealed class Writer(PartitionRecord? partition, Dictionary<string, UserRecord> users, SortedDictionary<ulong, KeyRecord> keys) : IPartitionWriter
+    private sealed class Writer(PartitionRecord? partition, Dictionary<string, UserRecord> users, SortedDictionary<ulong, KeyRecord> keys,
+        Dictionary<string, CloudHsm.Core.Commands.AppliedRequest> requests) : IPartitionWriter
     {
         public SortedDictionary<ulong, KeyRecord> Keys { get; } = keys;
 
@@ -70,5 +72,16 @@ internal sealed class InMemoryPartitionStore : IPartitionStore
         public void RemoveUser(string name) => Users.Remove(name);
 
         public void RemoveAllUsers() => Users.Clear();
+
+        public Dictionary<string, CloudHsm.Core.Commands.AppliedRequest> Requests { get; } = requests;
+
+        public CloudHsm.Core.Commands.AppliedRequest? FindRequest(string id) => Requests.GetValueOrDefault(id);
+
+        public void PutRequest(CloudHsm.Core.Commands.AppliedRequest request) => Requests[request.Id] = request;
+
+        public void RemoveRequestsBefore(DateTimeOffset before)
+        {
+            foreach (var old in Requests.Values.Where(r => r.At < before).ToList()) Requests.Remove(old.Id);
+        }
     }
 }
