@@ -52,6 +52,7 @@ public static class Program
         root.Subcommands.Add(CryptoCommands.Create());
         root.Subcommands.Add(UtilCommand.Create());
         root.Subcommands.Add(PartitionCommands.Create());
+        root.Subcommands.Add(ClusterCommands.Create());
         root.Subcommands.Add(MgmtCommand.Create());
         root.Subcommands.Add(DevCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());

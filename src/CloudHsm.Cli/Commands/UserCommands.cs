@@ -90,7 +90,7 @@ internal static class UserCommands
     }
 
     /// <summary>Ends the login; a login already gone (zeroize, password reset) is not an error.</summary>
-    private static async Task LogoutQuietlyAsync(HsmClient client)
+    internal static async Task LogoutQuietlyAsync(HsmClient client)
     {
         try
         {

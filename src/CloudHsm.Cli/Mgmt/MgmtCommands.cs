@@ -1,4 +1,5 @@
 using CloudHsm.Cli.Support;
+using CloudHsm.Client;
 using CloudHsm.Core.Users;
 using CloudHsm.Protocol.V1;
 using UserType = CloudHsm.Protocol.V1.UserType;
@@ -15,7 +16,12 @@ internal static class MgmtCommands
         ShellCommand[] commands =
         [
             new("loginHSM", "loginHSM <user-type> <user-name> <password | -hpswd>", "Log in as PRECO, CO, CU or AU.", 3, 3, LoginAsync),
-            new("logoutHSM", "logoutHSM", "Log out.", 0, 0, async (s, _) => { await s.Client.LogoutAsync(); s.Output.WriteLine("logoutHSM success"); }),
+            new("logoutHSM", "logoutHSM", "Log out.", 0, 0, async (s, _) =>
+            {
+                s.Login = null;
+                await s.Client.LogoutAsync();
+                s.Output.WriteLine("logoutHSM success");
+            }),
             new("createUser", "createUser <user-type> <user-name> <password | -hpswd>", "Create a CO, CU or AU (CO only).", 3, 3, CreateUserAsync),
             new("deleteUser", "deleteUser <user-type> <user-name>", "Delete a user (CO only).", 2, 2, async (s, a) =>
             {
@@ -23,7 +29,7 @@ internal static class MgmtCommands
                 s.Output.WriteLine($"deleteUser success");
             }),
             new("changePswd", "changePswd <user-type> <user-name> <new-password | -hpswd>", "Change your own password, or (CO) any user's.", 3, 3, ChangePasswordAsync),
-            new("listUsers", "listUsers", "List the users of the partition.", 0, 0, ListUsersAsync),
+            new("listUsers", $"listUsers [{AllNodes}]", $"List the users of the partition; {AllNodes}: as each node holds them, logged in to each.", 0, 1, ListUsersAsync),
             new("unlockUser", "unlockUser <user-type> <user-name>", "Unlock a locked CU or AU (CO only).", 2, 2, async (s, a) =>
             {
                 await s.Client.UnlockUserAsync(Type(a[0]), a[1]);
@@ -57,12 +63,14 @@ internal static class MgmtCommands
                 s.Output.WriteLine($"  sign it offline: openssl dgst -sha256 -sign PO.key -out {a[1]}.sig {a[1]}");
             }),
             new("unlockCO", "unlockCO <co-name> <signature-file> <new-password | -hpswd>", "Recover a locked CO with the owner's signed challenge.", 2, 3, UnlockCoAsync),
-            new("findAllKeys", "findAllKeys <user-id> <0 = owned | 1 = shared>", "List the handles of the keys a user owns or was shared (CO, or the CU itself).", 2, 2, FindAllKeysAsync),
+            new("findAllKeys", $"findAllKeys <user-id> <0 = owned | 1 = shared> [{AllNodes}]",
+                $"List the handles of the keys a user owns or was shared (CO, or the CU itself); {AllNodes}: on each node.", 2, 3, FindAllKeysAsync),
             new("shareKey", "shareKey <key-handle> <user-id> <1 = share | 0 = unshare>", "Share a key you own with another CU, or take the share back.", 3, 3, ShareKeyAsync),
             new("setAttribute", "setAttribute <key-handle> <attribute-id> [<value>]", "Set a key attribute (default value 1); a CO sets 134 (TRUSTED).", 2, 3, SetAttributeAsync),
             new("zeroize", "zeroize <partition-serial-number>", "Wipe every user and key of the partition (CO only). Irreversible.", 0, 1, ZeroizeAsync),
             new("getPartitionInfo", "getPartitionInfo", "Show the partition's state.", 0, 0, PartitionInfoAsync),
-            new("getClusterInfo", "getClusterInfo", "Show the nodes of the partition.", 0, 0, ClusterInfoAsync),
+            new("getClusterInfo", "getClusterInfo", "Show each node's role, term, commit and applied index, and lag.", 0, 0, ClusterInfoAsync),
+            .. MgmtClusterCommands.All,
             new("info", "info", "Show the connection and login of this shell.", 0, 0, (s, _) =>
             {
                 s.Output.WriteLine($"configuration nodes: {string.Join(", ", s.Config.Nodes)}");
@@ -80,6 +88,9 @@ internal static class MgmtCommands
         ];
         return commands.ToDictionary(c => c.Name, StringComparer.Ordinal);
     }
+
+    /// <summary>The option that runs listUsers or findAllKeys on every node of the configuration, each separately.</summary>
+    public const string AllNodes = "-all-nodes";
 
     public static UserType Type(string text) => (UserTypes.Parse(text) ?? throw new CliException("RET_INVALID_USER_TYPE",
         $"Unknown user type '{text}': use CO, CU, AU or PRECO.")) switch
@@ -106,7 +117,9 @@ internal static class MgmtCommands
     private static async Task LoginAsync(MgmtShell s, string[] a)
     {
         var password = s.PasswordArgument(a[2], "Enter password: ");
-        var reply = await s.Client.LoginAsync(Type(a[0]), a[1], password);
+        var type = Type(a[0]);
+        var reply = await s.Client.LoginAsync(type, a[1], password);
+        s.Login = new ShellLogin(type, a[1], password);
         s.Output.WriteLine($"loginHSM success: {TypeName(reply.Type)} {reply.Name} on {s.Client.CurrentNode}");
     }
 
@@ -126,7 +139,19 @@ internal static class MgmtCommands
 
     private static async Task ListUsersAsync(MgmtShell s, string[] a)
     {
-        var users = await s.Client.ListUsersAsync();
+        if (AllNodesFlag(a, 0)) await s.ForEachNodeAsync("Users", async c => PrintUsers(s, await c.ListUsersAsync(), perNode: true));
+        else PrintUsers(s, await s.Client.ListUsersAsync(), perNode: false);
+    }
+
+    /// <summary>True when the optional argument at <paramref name="index"/> is -all-nodes; anything else there is refused.</summary>
+    private static bool AllNodesFlag(string[] a, int index) =>
+        a.Length <= index ? false
+        : a[index] == AllNodes ? true
+        : throw new CliException("RET_INVALID_INPUT", $"Unknown option '{a[index]}': the only one is {AllNodes}.");
+
+    private static void PrintUsers(MgmtShell s, IReadOnlyList<User> users, bool perNode)
+    {
+        if (perNode) s.Output.WriteLine($"Number of users found:{users.Count}");
         s.Output.WriteLine($"{"User Id",-8} {"User Type",-10} {"User Name",-32} {"LoginFailureCnt",-16} {"Locked",-7} {"2FA",-4} Restrictions");
         foreach (var u in users)
         {
@@ -163,10 +188,12 @@ internal static class MgmtCommands
         s.Output.WriteLine("unlockCO success: the CO is unlocked with its new password");
     }
 
-    private static async Task<string> UserNameOfAsync(MgmtShell s, string userId)
+    private static Task<string> UserNameOfAsync(MgmtShell s, string userId) => UserNameOfAsync(s.Client, userId);
+
+    private static async Task<string> UserNameOfAsync(HsmClient client, string userId)
     {
         if (!int.TryParse(userId, out var id)) throw new CliException("RET_INVALID_INPUT", "A user id is a number (see listUsers).");
-        var user = (await s.Client.ListUsersAsync()).FirstOrDefault(u => u.Id == id);
+        var user = (await client.ListUsersAsync()).FirstOrDefault(u => u.Id == id);
         return user?.Name ?? throw new CliException("RET_USER_NOT_FOUND", $"There is no user with id {id}.");
     }
 
@@ -176,21 +203,37 @@ internal static class MgmtCommands
 
     private static async Task FindAllKeysAsync(MgmtShell s, string[] a)
     {
-        var user = await UserNameOfAsync(s, a[0]);
         var shared = a[1] switch
         {
             "0" => false,
             "1" => true,
             _ => throw new CliException("RET_INVALID_INPUT", "The second argument is 0 (owned keys) or 1 (shared keys)."),
         };
+        if (AllNodesFlag(a, 2))
+        {
+            await s.ForEachNodeAsync("Keys", async c => PrintHandles(s, await FindAllKeysAsync(c, await UserNameOfAsync(c, a[0]), shared)));
+        }
+        else
+        {
+            PrintHandles(s, await FindAllKeysAsync(s.Client, await UserNameOfAsync(s.Client, a[0]), shared));
+        }
+    }
+
+    private static async Task<List<ulong>> FindAllKeysAsync(HsmClient client, string user, bool shared)
+    {
         var handles = new List<ulong>();
         for (ulong after = 0; ;)
         {
-            var page = await s.Client.FindKeysAsync(new FindKeysRequest { AfterHandle = after, Limit = 1000 });
+            var page = await client.FindKeysAsync(new FindKeysRequest { AfterHandle = after, Limit = 1000 });
             handles.AddRange(page.Where(k => shared ? k.Shares.Contains(user) : k.Owner == user).Select(k => k.Handle));
             if (page.Count < 1000) break;
             after = page[^1].Handle;
         }
+        return handles;
+    }
+
+    private static void PrintHandles(MgmtShell s, List<ulong> handles)
+    {
         s.Output.WriteLine($"Number of keys found {handles.Count}");
         s.Output.WriteLine($"number of keys matched from start index 0::{handles.Count}");
         s.Output.WriteLine(string.Join(',', handles));
@@ -252,7 +295,6 @@ internal static class MgmtCommands
     private static async Task ClusterInfoAsync(MgmtShell s, string[] a)
     {
         var info = await s.Client.GetClusterInfoAsync();
-        s.Output.WriteLine($"partition {info.SerialNumber}, in sync: {(info.InSync ? "yes" : "NO")}");
-        foreach (var n in info.Nodes) s.Output.WriteLine($"  {n.Id,-8} {n.Endpoint,-24} {n.Role,-12} {(n.Healthy ? "healthy" : "UNHEALTHY"),-10} applied {n.AppliedCommands}");
+        foreach (var line in Cluster.ClusterTables.Info(Cluster.ClusterTables.InfoJson(info))) s.Output.WriteLine(line);
     }
 }

@@ -21,6 +21,12 @@ internal sealed class MgmtShell(string? configPath, TextReader input, TextWriter
 
     public HsmClient Client => _client ??= new HsmClient(Config);
 
+    /// <summary>
+    /// The login of this shell, kept in memory only so that `-all-nodes` commands can log in to each
+    /// node of the configuration separately; forgotten at logoutHSM.
+    /// </summary>
+    internal ShellLogin? Login { get; set; }
+
     /// <summary>Runs words as one command; returns false when it was refused (the error is printed).</summary>
     public async Task<bool> ExecuteAsync(string[] words)
     {
@@ -87,6 +93,38 @@ internal sealed class MgmtShell(string? configPath, TextReader input, TextWriter
     public string PasswordArgument(string argument, string label) =>
         argument == "-hpswd" ? SecretInput.Prompt(label, Input, Output) : argument;
 
+    /// <summary>
+    /// Runs an action against every node of the configuration on its own, each with its own login with
+    /// this shell's credentials, headed "... on server N(HOST:PORT):" as azcloudhsm_mgmt_util does. A node
+    /// that refuses or does not answer is reported and the others still run; the command then fails.
+    /// </summary>
+    public async Task ForEachNodeAsync(string heading, Func<HsmClient, Task> action)
+    {
+        var login = Login ?? throw new CliException("RET_USER_NOT_LOGGED_IN", "Log in first (loginHSM): each node is asked with this shell's login.");
+        (string Name, string Message)? firstRefusal = null;
+        for (var i = 0; i < Config.Nodes.Count; i++)
+        {
+            var node = Config.Nodes[i];
+            Output.WriteLine($"{heading} on server {i}({node}):");
+            using var client = new HsmClient(Config with { Nodes = [node], Wire = Config.Wire is { } wire && wire.Count > i ? [wire[i]] : null });
+            try
+            {
+                await client.LoginAsync(login.Type, login.Name, login.Password);
+                await action(client);
+            }
+            catch (Exception e) when (Support.CommonOptions.Refusal(e) is { } r)
+            {
+                Output.WriteLine($"  server {i} failed: {r.Name}: {r.Message}");
+                firstRefusal ??= r;
+            }
+            finally
+            {
+                await Commands.UserCommands.LogoutQuietlyAsync(client);
+            }
+        }
+        if (firstRefusal is { } refusal) throw new CliException(refusal.Name, $"not every server answered ({refusal.Message})");
+    }
+
     private async Task LogoutQuietlyAsync()
     {
         if (_client is { IsLoggedIn: true })
@@ -103,4 +141,10 @@ internal sealed class MgmtShell(string? configPath, TextReader input, TextWriter
     }
 
     public void Dispose() => _client?.Dispose();
+}
+
+/// <summary>Who the shell is logged in as (kept for `-all-nodes`).</summary>
+internal sealed record ShellLogin(Protocol.V1.UserType Type, string Name, string Password)
+{
+    public override string ToString() => $"{Type} {Name}";
 }

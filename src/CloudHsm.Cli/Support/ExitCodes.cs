@@ -7,4 +7,6 @@ internal static class ExitCodes
     public const int Refused = 1;
     /// <summary>The command line itself was wrong.</summary>
     public const int Usage = 2;
+    /// <summary>`cluster verify`: the nodes do not hold the same users and keys (the differences were printed).</summary>
+    public const int NotInSync = 3;
 }
