@@ -39,6 +39,8 @@ public class CommandJsonTests
             new NewKey(43, CloudHsm.Core.Keys.AttributeSet.Empty.With(CloudHsm.Core.Keys.AttributeId.Label, "k"), [24, 25])]) { At = At },
         ["retireKey"] = new RetireKey(new Actor("alice", UserType.CU), 41) { At = At },
         ["recordKeyUse"] = new RecordKeyUse([41, 42]) { At = At },
+        ["addNode"] = new AdmitNode(Officer, new ClusterNode("ab12", "127.0.0.1:2227", "127.0.0.1:2225", [0x30, 0x82], At)) { At = At, RequestId = "req-1" },
+        ["removeNode"] = new RemoveNode(Officer, "ab12") { At = At },
     };
 
     public static TheoryData<string> Operations => new(Samples.Keys);
