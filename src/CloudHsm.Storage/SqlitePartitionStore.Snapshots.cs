@@ -140,3 +140,52 @@ public sealed partial class SqlitePartitionStore
         if (!magic.SequenceEqual(SnapshotMagic)) throw new InvalidDataException("Not a CloudHSM snapshot.");
     }
 }
+
+public sealed partial class SqlitePartitionStore
+{
+    /// <summary>
+    /// A keyed digest of each user and key record's content (and of the partition record), for comparing replicas:
+    /// equal records give equal digests on every node of the partition; the digests reveal nothing without the
+    /// domain key. Keys are named by handle, users by name.
+    /// </summary>
+    public IReadOnlyList<(string Kind, string Name, string Digest)> ContentDigests()
+    {
+        var snapshot = _snapshot;
+        var result = new List<(string, string, string)>();
+        if (snapshot.Partition is { } partition)
+        {
+            result.Add(("partition", partition.SerialNumber, Digest(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(partition, StorageJsonContext.Default.PartitionRecord))));
+        }
+        foreach (var user in snapshot.Users.Values)
+        {
+            result.Add(("user", user.Name, Digest(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(user, StorageJsonContext.Default.UserRecord))));
+        }
+        var page = new Core.Keys.KeyQuery { Limit = 5_000 };
+        while (FindKeys(page) is { Count: > 0 } keys)
+        {
+            foreach (var key in keys)
+            {
+                var json = KeyRecordDocument.Serialize(key);
+                result.Add(("key", key.Handle.ToString(System.Globalization.CultureInfo.InvariantCulture), Digest(json)));
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(json);
+            }
+            page = page with { AfterHandle = keys[^1].Handle };
+        }
+        return result;
+    }
+
+    private string Digest(byte[] content)
+    {
+        var prefixed = new byte[content.Length + 7];
+        "digest/"u8.CopyTo(prefixed);
+        content.CopyTo(prefixed, 7);
+        try
+        {
+            return Convert.ToHexStringLower(_keys.RecordIds.Compute(prefixed));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(prefixed);
+        }
+    }
+}

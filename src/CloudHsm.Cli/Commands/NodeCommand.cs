@@ -35,10 +35,52 @@ internal static class NodeCommand
         var challengeLifetime = new Option<int>("--challenge-lifetime") { Description = "Seconds a CO-recovery challenge stays valid (new partition, 10..86400).", DefaultValueFactory = _ => 300 };
         var idle = new Option<int>("--idle-timeout") { Description = "Seconds after which an unused login expires.", DefaultValueFactory = _ => 1200 };
         var requireClientCert = new Option<bool>("--require-client-cert") { Description = "After activation, refuse clients without a certificate that chains to PO.crt." };
+        var clusterListen = new Option<string?>("--cluster-listen")
+        {
+            Description = "Make this node a member of the partition's Raft cluster, its cluster channel (mutual TLS) on this address:port. Without it the node is standalone.",
+        };
+        var join = new Option<string?>("--join") { Description = "First start of a new member: the admission file `cloudhsm cluster add-node` wrote for this node." };
+        var snapshotBytes = new Option<long>("--snapshot-bytes")
+        {
+            Description = "Replicated log bytes after which the node snapshots its state (lagging nodes then catch up from it).",
+            DefaultValueFactory = _ => 8 * 1024 * 1024,
+        };
         var command = new Command("node", "Run a CloudHSM node (gRPC over TLS) in the foreground.")
         {
             data, listen, wireListen, allowPublic, unsealStdin, unsealEnv, maxUsers, maxKeys, nonFips, lockout, minPassword, challengeLifetime, idle, requireClientCert,
+            clusterListen, join, snapshotBytes,
         };
+        var requestOut = new Option<string?>("--out") { Description = "Write the join request to this file instead of standard output." };
+        var request = new Command("request", "Prepare a new cluster member: make its keys in --data and print its join request (for `cloudhsm cluster add-node`).")
+        {
+            data, listen, clusterListen, allowPublic, unsealStdin, unsealEnv, requestOut,
+        };
+        request.SetAction(parse =>
+        {
+            try
+            {
+                var allow = parse.GetValue(allowPublic);
+                var addresses = parse.GetValue(listen) is { Length: > 0 } given ? given : ["127.0.0.1:2225"];
+                var options = new NodeOptions
+                {
+                    DataDirectory = parse.GetValue(data)!,
+                    Listen = addresses.Select(a => ListenAddressPolicy.Parse(a, allow)).ToList(),
+                    Unseal = ReadUnseal(parse.GetValue(unsealStdin), parse.GetValue(unsealEnv)),
+                    Cluster = ClusterOptionsOf(parse.GetValue(clusterListen), null, 0, allow)
+                        ?? throw new CliException("RET_INVALID_INPUT", "A join request needs --cluster-listen."),
+                };
+                var json = NodeRuntime.CreateJoinRequest(options).ToJson();
+                if (parse.GetValue(requestOut) is { } path) File.WriteAllText(path, json);
+                else Console.WriteLine(json);
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (CommonOptions.Refusal(e) is { } r)
+            {
+                Console.Error.WriteLine($"{r.Name}: {r.Message}");
+                return ExitCodes.Usage;
+            }
+        });
+        command.Subcommands.Add(request);
         command.SetAction(async (parse, ct) =>
         {
             NodeOptions options;
@@ -64,6 +106,7 @@ internal static class NodeCommand
                     }.Validated(),
                     Sessions = new SessionLimits { IdleTimeout = TimeSpan.FromSeconds(IdleSeconds(parse.GetValue(idle))) },
                     RequireClientCertificate = parse.GetValue(requireClientCert),
+                    Cluster = ClusterOptionsOf(parse.GetValue(clusterListen), parse.GetValue(join), parse.GetValue(snapshotBytes), allow),
                 };
             }
             catch (Exception e) when (CommonOptions.Refusal(e) is { } r)
@@ -109,6 +152,21 @@ internal static class NodeCommand
             return given.Length == 1 ? [] : throw new CliException("RET_INVALID_INPUT", "--wire-listen none cannot be combined with addresses.");
         }
         return given.Select(a => ListenAddressPolicy.Parse(a, allowPublic, Protocol.WireFraming.DefaultPort)).ToList();
+    }
+
+    private static ClusterOptions? ClusterOptionsOf(string? listen, string? join, long snapshotBytes, bool allowPublic)
+    {
+        if (listen is null)
+        {
+            return join is null ? null : throw new CliException("RET_INVALID_INPUT", "--join needs --cluster-listen.");
+        }
+        if (join is not null && !File.Exists(join)) throw new CliException("RET_INVALID_INPUT", $"No admission file at {join}.");
+        return new ClusterOptions
+        {
+            Listen = ListenAddressPolicy.Parse(listen, allowPublic),
+            JoinFile = join,
+            SnapshotBytes = snapshotBytes > 0 ? snapshotBytes : 8 * 1024 * 1024,
+        };
     }
 
     private static int IdleSeconds(int seconds) => seconds is >= 10 and <= 86_400

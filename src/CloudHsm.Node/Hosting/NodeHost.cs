@@ -85,6 +85,8 @@ public static class NodeHost
         app.MapGrpcService<UsersGrpcService>();
         app.MapGrpcService<KeysGrpcService>();
         app.MapGrpcService<CryptoGrpcService>();
+        app.MapGrpcService<ClusterGrpcService>();
+        app.MapGrpcService<ClusterPeerGrpcService>();
         return app;
     }
 
@@ -125,6 +127,8 @@ public static class NodeHost
     /// </summary>
     private static bool AcceptClientCertificate(NodeRuntime runtime, X509Certificate2 certificate)
     {
+        // A peer node: its certificate was issued by the partition identity key (ClusterPeer checks it per call).
+        if (runtime.ClusterTrust?.Verify(certificate) is not null) return true;
         var owner = runtime.Tls.Owner;
         if (!runtime.Tls.Activated || owner is null) return true;
         var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault()?.EnhancedKeyUsages;
@@ -135,10 +139,18 @@ public static class NodeHost
     /// <summary>Says what the node serves; call once it listens.</summary>
     public static void PrintBanner(NodeRuntime runtime, TextWriter log)
     {
-        log.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");
+        if (runtime.Store.Partition is null)
+        {
+            log.WriteLine($"CloudHSM node {runtime.NodeId}: joining; waiting for the cluster's state");
+        }
+        else
+        {
+            log.WriteLine($"CloudHSM node: partition {runtime.Store.Partition.SerialNumber}, {runtime.Store.Partition.Status}");
+        }
+        if (runtime.Cluster is { } cluster) log.WriteLine($"  cluster member {runtime.NodeId} on {cluster.LocalEndpoint} (Raft over mutual TLS)");
         foreach (var endpoint in runtime.Options.Listen) log.WriteLine($"  listening on {endpoint} (gRPC over TLS 1.2/1.3)");
         foreach (var endpoint in runtime.Options.WireEndpoints) log.WriteLine($"  wire transport on {endpoint} (length-prefixed messages over TLS 1.2/1.3, for the PKCS#11 module)");
-        if (!runtime.Tls.Activated)
+        if (!runtime.Tls.Activated && runtime.Store.Partition is not null)
         {
             log.WriteLine($"  not activated: clients pin {runtime.Tls.BootstrapPath} (sha256 {OwnerCertificates.Fingerprint(runtime.Tls.Current.RawData)})");
         }

@@ -24,4 +24,16 @@ public sealed record NodeOptions
     public SessionLimits Sessions { get; init; } = new();
     /// <summary>After activation, refuse clients without a certificate that chains to PO.crt.</summary>
     public bool RequireClientCertificate { get; init; }
+    /// <summary>Null: a standalone node (no replication). Set: a member of the partition's Raft cluster.</summary>
+    public ClusterOptions? Cluster { get; init; }
+}
+
+/// <summary>How a node takes part in the cluster (<c>--cluster-listen</c>, <c>--join</c>, <c>--snapshot-bytes</c>).</summary>
+public sealed record ClusterOptions
+{
+    /// <summary>The endpoint of this node's Raft channel (mutual TLS), as the other members reach it.</summary>
+    public required IPEndPoint Listen { get; init; }
+    /// <summary>An admission (from <c>cloudhsm cluster add-node</c>) to join with, on the node's first start.</summary>
+    public string? JoinFile { get; init; }
+    public long SnapshotBytes { get; init; } = 8 * 1024 * 1024;
 }

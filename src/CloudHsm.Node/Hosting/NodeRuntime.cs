@@ -11,11 +11,11 @@ namespace CloudHsm.Node.Hosting;
 /// The node's unsealed state: master key -> keyring -> store -> partition service, and the TLS
 /// identity that follows the partition. Opening it is the node's start; any tampering stops it here.
 /// </summary>
-public sealed class NodeRuntime : IDisposable
+public sealed partial class NodeRuntime : IDisposable
 {
     private readonly DomainKeys _keys;
 
-    private NodeRuntime(NodeOptions options, DomainKeys keys, SqlitePartitionStore store, LocalCommandLog log, PartitionService service, NodeTlsIdentity tls)
+    private NodeRuntime(NodeOptions options, DomainKeys keys, SqlitePartitionStore store, Core.Commands.ICommandLog log, PartitionService service, NodeTlsIdentity tls)
     {
         Objects = new Core.Keys.KeyObjects(store, log, keys, new Core.Keys.SessionKeyStore(), TimeProvider.System);
         new Core.Keys.KeyUseRecorder(log, TimeProvider.System).Attach(Objects);
@@ -35,7 +35,7 @@ public sealed class NodeRuntime : IDisposable
 
     public NodeOptions Options { get; }
     public SqlitePartitionStore Store { get; }
-    public LocalCommandLog Log { get; }
+    public Core.Commands.ICommandLog Log { get; }
     public PartitionService Service { get; }
     public Core.Keys.KeyService Keys { get; }
     public Core.Keys.CryptoService Crypto { get; }
@@ -64,6 +64,10 @@ public sealed class NodeRuntime : IDisposable
         {
             throw new DataDirectoryException($"{SqlitePartitionStore.FileName} is missing beside {NodeKeyring.FileName}: the data directory was tampered with. Restore it, or empty the directory to start a new partition.");
         }
+        if (options.Cluster is not null)
+        {
+            return await OpenClusterMemberAsync(options, clock, data, ct);
+        }
         var masterKey = NodeMasterKey.Open(data, options.Unseal, create: fresh);
         try
         {
@@ -85,17 +89,19 @@ public sealed class NodeRuntime : IDisposable
             var tls = new NodeTlsIdentity(data, hostNames);
             tls.Refresh(service, store.Partition);
             var runtime = new NodeRuntime(options, keys, store, log, service, tls);
-            log.Applied += command =>
-            {
-                if (command is Core.Commands.Zeroize) runtime.EraseAfterZeroize();
-                else tls.Refresh(service, store.Partition);
-            };
+            log.Applied += runtime.OnApplied;
             return runtime;
         }
         finally
         {
             CryptographicOperations.ZeroMemory(masterKey);
         }
+    }
+
+    private void OnApplied(Core.Commands.PartitionCommand command)
+    {
+        if (command is Core.Commands.Zeroize) EraseAfterZeroize();
+        else Tls.Refresh(Service, Store.Partition);
     }
 
     /// <summary>Raised once the partition was zeroized and erased: the host stops.</summary>
@@ -114,12 +120,14 @@ public sealed class NodeRuntime : IDisposable
         Objects.LoadedKeys.Clear();
         Store.TruncateLog();
         NodeKeyring.Destroy(Path.GetFullPath(Options.DataDirectory));
+        ForgetClusterAfterZeroize();
         Tls.Forget();
         Zeroized?.Invoke();
     }
 
     public void Dispose()
     {
+        StopCluster();
         Service.Sessions.RemoveAll();
         Objects.SessionKeys.Clear();
         Objects.LoadedKeys.Clear();

@@ -44,15 +44,16 @@ public sealed class PartitionGrpcService(NodeRuntime node) : Protocol.V1.Partiti
         return Task.FromResult(reply);
     }
 
-    public override Task<ClusterInfo> GetClusterInfo(Empty request, ServerCallContext context)
+    public override async Task<ClusterInfo> GetClusterInfo(Empty request, ServerCallContext context)
     {
+        if (node.View is { } view) return await view.InfoAsync(context.CancellationToken);
         var info = Service.GetInfo();
         var reply = new ClusterInfo { SerialNumber = info.SerialNumber, InSync = true };
         foreach (var endpoint in node.Options.Listen)
         {
             reply.Nodes.Add(new Protocol.V1.ClusterNode { Id = "node-1", Endpoint = endpoint.ToString(), Role = "standalone", Healthy = true, AppliedCommands = info.AppliedCommands });
         }
-        return Task.FromResult(reply);
+        return reply;
     }
 
     public override Task<PemReply> GetCertReq(Empty request, ServerCallContext context) =>
