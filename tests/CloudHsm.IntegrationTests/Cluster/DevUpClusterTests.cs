@@ -56,7 +56,7 @@ public sealed class DevUpClusterTests
             }
 
             // A user made through any node is on every node, identical.
-            (await CliRunner.RunAsync(["user", "create", "--type", "CU", "--name", "carol", "--password-stdin"], env, stdin: "Carol-Sings-2024!\n")).ShouldSucceed();
+            (await CliRunner.RunAsync(["user", "create", "--type", "CU", "--name", "carol", "--password-stdin"], env, stdin: "Sings-Along-2024!\n")).ShouldSucceed();
             var verified = await AwaitInSyncAsync(env);
             Assert.Contains("in sync", verified.Stdout, StringComparison.Ordinal);
 
