@@ -38,14 +38,7 @@ internal static class DevCommands
                 }
                 await using var cluster = await DevCluster.StartAsync(parse.GetValue(dir)!, count, parse.GetValue(port), parse.GetValue(maxKeys), Console.Out, ct);
                 PrintConnect(cluster.ClientConfigPath, cluster.CredentialsPath, cluster: true);
-                try
-                {
-                    await cluster.WaitForShutdownAsync(ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    Console.Out.WriteLine("Stopping the nodes.");
-                }
+                await cluster.WaitForShutdownAsync(ct);
                 return ExitCodes.Ok;
             }
             catch (Exception e) when (CommonOptions.Refusal(e) is { } r)

@@ -54,6 +54,8 @@ internal sealed class DevCluster : IAsyncDisposable
 
     private DevCluster(string directory, int nodes, int port, int maxKeys, TextWriter log)
     {
+        // Last resort when the process ends without DisposeAsync (an unhandled signal): no node outlives it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { foreach (var p in _processes.ToArray()) p.Terminate(); };
         Directory = directory;
         _layout = Enumerable.Range(1, nodes).Select(n => new DevNodeLayout(directory, n, port)).ToList();
         _maxKeys = maxKeys;
@@ -210,12 +212,45 @@ internal sealed class DevCluster : IAsyncDisposable
         }
     }
 
-    public Task WaitForShutdownAsync(CancellationToken ct) => Task.Delay(Timeout.Infinite, ct);
+    /// <summary>
+    /// Runs until Ctrl+C, SIGTERM or SIGQUIT (or <paramref name="ct"/>); the signal is taken over so that
+    /// <see cref="DisposeAsync"/> can stop the nodes cleanly instead of the process ending under them.
+    /// A node that stops by itself ends the wait too.
+    /// </summary>
+    public async Task WaitForShutdownAsync(CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        using var quit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, OnSignal);
+        while (!stop.IsCancellationRequested)
+        {
+            if (_processes.FirstOrDefault(p => p.HasExited) is { } dead)
+            {
+                _log.WriteLine($"A node stopped by itself (log {dead.LogPath}); stopping the others.");
+                return;
+            }
+            try
+            {
+                await Task.Delay(500, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // a signal or the caller: stop
+            }
+        }
+        _log.WriteLine("Stopping the nodes.");
+    }
 
     public async ValueTask DisposeAsync()
     {
-        // Stop in reverse order, the founder last.
-        for (var i = _processes.Count - 1; i >= 0; i--) await _processes[i].DisposeAsync();
+        foreach (var process in _processes) process.Terminate();
+        foreach (var process in _processes) await process.DisposeAsync();
         _processes.Clear();
     }
 }

@@ -131,11 +131,26 @@ internal sealed class DevNodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Asks the node to stop (SIGTERM; on Windows, kills it) without waiting.</summary>
+    public void Terminate()
+    {
+        try
+        {
+            if (_process.HasExited) return;
+            if (OperatingSystem.IsWindows()) _process.Kill(entireProcessTree: true);
+            else _ = Kill(_process.Id, SigTerm);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            if (!OperatingSystem.IsWindows()) _ = Kill(_process.Id, SigTerm);
+            Terminate();
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {
