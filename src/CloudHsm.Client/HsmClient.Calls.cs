@@ -11,7 +11,9 @@ namespace CloudHsm.Client;
 /// timeout, no quorum, node not ready) fails over to the next node and is retried with backoff until
 /// <see cref="RetryWindow"/> has passed, reads, crypto and writes alike; a login token belongs to the
 /// node that issued it, so a call to another node first logs in there with the held credentials, and a
-/// node that no longer knows the token (it restarted) gets one fresh login and the call once more.
+/// node that no longer knows the token after the call found it unreachable (it restarted) gets one
+/// fresh login and the call once more. A login the node expired for idleness, with no failure in
+/// between, is reported (RET_USER_NOT_LOGGED_IN), as the node's idle timeout intends.
 /// </summary>
 public sealed partial class HsmClient
 {
@@ -38,8 +40,13 @@ public sealed partial class HsmClient
             },
             (attempt, refusal) =>
             {
-                // The node does not know the token (it restarted): one fresh login there, and the call again.
-                if (refusal.ErrorName != "RET_USER_NOT_LOGGED_IN" || sent is null || rejected is not null) return Task.FromResult(AfterRefusal.Surface);
+                // The node does not know the token after this call found it unreachable (it restarted): one
+                // fresh login there, and the call again. Without such a failure the node expired an idle
+                // login, which is the application's to see.
+                if (refusal.ErrorName != "RET_USER_NOT_LOGGED_IN" || sent is null || rejected is not null || attempt.Number == 1)
+                {
+                    return Task.FromResult(AfterRefusal.Surface);
+                }
                 rejected = sent;
                 return Task.FromResult(AfterRefusal.Repeat);
             }, ct);
