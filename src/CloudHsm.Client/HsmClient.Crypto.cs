@@ -7,21 +7,21 @@ namespace CloudHsm.Client;
 public sealed partial class HsmClient
 {
     public async Task<string> ExportPublicKeyAsync(ulong handle, CancellationToken ct = default) =>
-        (await CallAsync(o => KeysApi.ExportPublicKeyAsync(new KeyRef { Handle = handle }, o).ResponseAsync, ct)).Pem;
+        (await CallAsync((c, o) => KeysApi(c).ExportPublicKeyAsync(new KeyRef { Handle = handle }, o).ResponseAsync, ct)).Pem;
 
     public async Task<byte[]> SignAsync(ulong handle, ulong mechanism, byte[] data, CancellationToken ct = default) =>
-        (await CallAsync(o => CryptoApi.SignAsync(new SignRequest { Handle = handle, Mechanism = mechanism, Data = ByteString.CopyFrom(data) }, o).ResponseAsync, ct))
+        (await CallAsync((c, o) => CryptoApi(c).SignAsync(new SignRequest { Handle = handle, Mechanism = mechanism, Data = ByteString.CopyFrom(data) }, o).ResponseAsync, ct))
         .Signature.ToByteArray();
 
     public async Task<bool> VerifyAsync(ulong handle, ulong mechanism, byte[] data, byte[] signature, CancellationToken ct = default) =>
-        (await CallAsync(o => CryptoApi.VerifyAsync(new VerifyRequest
+        (await CallAsync((c, o) => CryptoApi(c).VerifyAsync(new VerifyRequest
         {
             Handle = handle, Mechanism = mechanism, Data = ByteString.CopyFrom(data), Signature = ByteString.CopyFrom(signature),
         }, o).ResponseAsync, ct)).Valid;
 
     public async Task<(byte[] Data, byte[] Iv)> EncryptAsync(ulong handle, ulong mechanism, byte[] plaintext, CipherParameters? parameters = null, CancellationToken ct = default)
     {
-        var reply = await CallAsync(o => CryptoApi.EncryptAsync(new CipherRequest
+        var reply = await CallAsync((c, o) => CryptoApi(c).EncryptAsync(new CipherRequest
         {
             Handle = handle, Mechanism = mechanism, Data = ByteString.CopyFrom(plaintext), Parameters = parameters ?? new CipherParameters(),
         }, o).ResponseAsync, ct);
@@ -29,7 +29,7 @@ public sealed partial class HsmClient
     }
 
     public async Task<byte[]> DecryptAsync(ulong handle, ulong mechanism, byte[] ciphertext, CipherParameters? parameters = null, CancellationToken ct = default) =>
-        (await CallAsync(o => CryptoApi.DecryptAsync(new CipherRequest
+        (await CallAsync((c, o) => CryptoApi(c).DecryptAsync(new CipherRequest
         {
             Handle = handle, Mechanism = mechanism, Data = ByteString.CopyFrom(ciphertext), Parameters = parameters ?? new CipherParameters(),
         }, o).ResponseAsync, ct)).Data.ToByteArray();

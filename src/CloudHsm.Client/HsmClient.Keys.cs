@@ -10,7 +10,7 @@ public sealed partial class HsmClient
     {
         var request = new GenerateKeyRequest { KeyType = keyType, LengthBytes = lengthBytes };
         if (template is not null) request.Template.AddRange(template);
-        return (await CallAsync(o => KeysApi.GenerateKeyAsync(request, o).ResponseAsync, ct)).Handles[0];
+        return (await CallAsync((c, o) => KeysApi(c).GenerateKeyAsync(request, o).ResponseAsync, ct)).Handles[0];
     }
 
     public async Task<(ulong Private, ulong Public)> GenerateKeyPairAsync(ulong keyType, string parameter,
@@ -19,25 +19,25 @@ public sealed partial class HsmClient
         var request = new GenerateKeyPairRequest { KeyType = keyType, Parameter = parameter };
         if (privateTemplate is not null) request.PrivateTemplate.AddRange(privateTemplate);
         if (publicTemplate is not null) request.PublicTemplate.AddRange(publicTemplate);
-        var handles = (await CallAsync(o => KeysApi.GenerateKeyPairAsync(request, o).ResponseAsync, ct)).Handles;
+        var handles = (await CallAsync((c, o) => KeysApi(c).GenerateKeyPairAsync(request, o).ResponseAsync, ct)).Handles;
         return (handles[0], handles[1]);
     }
 
     public async Task<IReadOnlyList<KeyInfo>> FindKeysAsync(FindKeysRequest request, CancellationToken ct = default) =>
-        (await CallAsync(o => KeysApi.FindKeysAsync(request, o).ResponseAsync, ct)).Keys;
+        (await CallAsync((c, o) => KeysApi(c).FindKeysAsync(request, o).ResponseAsync, ct)).Keys;
 
     public Task<KeyInfo> GetKeyInfoAsync(ulong handle, CancellationToken ct = default) =>
-        CallAsync(o => KeysApi.GetKeyInfoAsync(new KeyRef { Handle = handle }, o).ResponseAsync, ct);
+        CallAsync((c, o) => KeysApi(c).GetKeyInfoAsync(new KeyRef { Handle = handle }, o).ResponseAsync, ct);
 
     public async Task<byte[]> GetAttributeAsync(ulong handle, ulong attribute, CancellationToken ct = default) =>
-        (await CallAsync(o => KeysApi.GetAttributeAsync(new GetAttributeRequest { Handle = handle, Attribute = attribute }, o).ResponseAsync, ct)).Value.ToByteArray();
+        (await CallAsync((c, o) => KeysApi(c).GetAttributeAsync(new GetAttributeRequest { Handle = handle, Attribute = attribute }, o).ResponseAsync, ct)).Value.ToByteArray();
 
     public Task SetAttributeAsync(ulong handle, ulong attribute, byte[] value, CancellationToken ct = default) =>
-        CallAsync(o => KeysApi.SetAttributeAsync(new SetAttributeRequest { Handle = handle, Attribute = attribute, Value = ByteString.CopyFrom(value) }, o).ResponseAsync, ct);
+        CallAsync((c, o) => KeysApi(c).SetAttributeAsync(new SetAttributeRequest { Handle = handle, Attribute = attribute, Value = ByteString.CopyFrom(value) }, o).ResponseAsync, ct);
 
     public Task DeleteKeyAsync(ulong handle, CancellationToken ct = default) =>
-        CallAsync(o => KeysApi.DeleteKeyAsync(new KeyRef { Handle = handle }, o).ResponseAsync, ct);
+        CallAsync((c, o) => KeysApi(c).DeleteKeyAsync(new KeyRef { Handle = handle }, o).ResponseAsync, ct);
 
     public Task ShareKeyAsync(ulong handle, string user, bool share, CancellationToken ct = default) =>
-        CallAsync(o => KeysApi.ShareKeyAsync(new ShareKeyRequest { Handle = handle, User = user, Share = share }, o).ResponseAsync, ct);
+        CallAsync((c, o) => KeysApi(c).ShareKeyAsync(new ShareKeyRequest { Handle = handle, User = user, Share = share }, o).ResponseAsync, ct);
 }

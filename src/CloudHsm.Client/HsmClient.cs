@@ -1,17 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudHsm.Protocol;
+using CloudHsm.Client.Resilience;
 using CloudHsm.Protocol.V1;
 using Google.Protobuf;
-using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace CloudHsm.Client;
 
 /// <summary>
 /// A connection to the partition's nodes with this application's own login (no host-wide shared
-/// state). Every server must prove a chain to the configured PO.crt. Calls that fail to reach a node
-/// move on to the next node while not logged in.
+/// state). Every server must prove a chain to the configured PO.crt. Each client starts at the next
+/// node of a process-wide rotation (so clients spread over the nodes) and stays there until a call
+/// fails to reach it; then it fails over to the next node, logs in there again with the credentials
+/// it holds, and retries (see HsmClient.Calls.cs for the rules).
 /// </summary>
 public sealed partial class HsmClient : IDisposable
 {
@@ -21,11 +22,18 @@ public sealed partial class HsmClient : IDisposable
     private readonly ClientConfig _config;
     private readonly ServerTrust _trust;
     private readonly List<GrpcChannel> _channels = [];
-    private int _current;
-    private string? _token;
+    private readonly NodeCursor _nodes;
 
     public HsmClient(ClientConfig config)
+        : this(config, startNode: null)
     {
+    }
+
+    /// <param name="startNode">Index in <see cref="ClientConfig.Nodes"/> of the first node to use; null: the next of the process-wide rotation.</param>
+    public HsmClient(ClientConfig config, int? startNode)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Nodes is not { Count: > 0 }) throw new HsmClientException("RET_CONFIG_INVALID", "The client configuration names no nodes.");
         _config = config;
         _trust = ServerTrust.FromConfig(config);
         var clientCertificates = NodeChannels.ClientCertificates(config);
@@ -33,133 +41,85 @@ public sealed partial class HsmClient : IDisposable
         {
             _channels.Add(NodeChannels.Create(node, _trust, clientCertificates));
         }
+        _nodes = new NodeCursor(_channels.Count, startNode);
+        RetryWindow = config.CallTimeout * 2;
     }
 
     public static HsmClient FromConfigFile(string? path = null) => new(ClientConfig.Load(path));
 
-    public bool IsLoggedIn => _token is not null;
-
-    public string? LoggedInAs { get; private set; }
+    /// <summary>
+    /// How long after a call began it may still be retried (on another node, after a transient failure);
+    /// twice the configured call timeout unless set.
+    /// </summary>
+    public TimeSpan RetryWindow { get; set; }
 
     /// <summary>True when the node was trusted through the pinned bootstrap certificate (partition not activated).</summary>
     public bool ConnectedToUnactivatedNode => _trust.AcceptedBootstrap;
 
-    public string CurrentNode => _config.Nodes[_current];
+    /// <summary>The node calls go to now (HOST:PORT).</summary>
+    public string CurrentNode => _config.Nodes[_nodes.Current];
 
-    private Protocol.V1.Partition.PartitionClient PartitionApi => new(_channels[_current]);
-    private Users.UsersClient UsersApi => new(_channels[_current]);
-    private Keys.KeysClient KeysApi => new(_channels[_current]);
-    private Protocol.V1.Crypto.CryptoClient CryptoApi => new(_channels[_current]);
+    private static Protocol.V1.Partition.PartitionClient PartitionApi(GrpcChannel channel) => new(channel);
+    private static Users.UsersClient UsersApi(GrpcChannel channel) => new(channel);
+    private static Keys.KeysClient KeysApi(GrpcChannel channel) => new(channel);
+    private static Protocol.V1.Crypto.CryptoClient CryptoApi(GrpcChannel channel) => new(channel);
 
     public Task<PartitionInfo> GetPartitionInfoAsync(CancellationToken ct = default) =>
-        CallAsync(o => PartitionApi.GetPartitionInfoAsync(new Empty(), o).ResponseAsync, ct);
+        CallAsync((c, o) => PartitionApi(c).GetPartitionInfoAsync(new Empty(), o).ResponseAsync, ct);
 
     public Task<ClusterInfo> GetClusterInfoAsync(CancellationToken ct = default) =>
-        CallAsync(o => PartitionApi.GetClusterInfoAsync(new Empty(), o).ResponseAsync, ct);
-
-    public async Task<LoginReply> LoginAsync(UserType type, string name, string password, CancellationToken ct = default)
-    {
-        var reply = await CallAsync(o => UsersApi.LoginAsync(new LoginRequest { Type = type, Name = name, Password = Secret(password) }, o).ResponseAsync, ct);
-        _token = reply.Token;
-        LoggedInAs = reply.Name;
-        return reply;
-    }
-
-    public async Task LogoutAsync(CancellationToken ct = default)
-    {
-        if (_token is null) return;
-        try
-        {
-            await CallAsync(o => UsersApi.LogoutAsync(new Empty(), o).ResponseAsync, ct);
-        }
-        finally
-        {
-            _token = null;
-            LoggedInAs = null;
-        }
-    }
-
-    public async Task<ulong> OpenSessionAsync(CancellationToken ct = default) =>
-        (await CallAsync(o => UsersApi.OpenSessionAsync(new Empty(), o).ResponseAsync, ct)).Handle;
-
-    public Task CloseSessionAsync(ulong handle, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.CloseSessionAsync(new SessionRequest { Handle = handle }, o).ResponseAsync, ct);
-
-    public Task<SessionInfo> GetSessionInfoAsync(ulong handle, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.GetSessionInfoAsync(new SessionRequest { Handle = handle }, o).ResponseAsync, ct);
+        CallAsync((c, o) => PartitionApi(c).GetClusterInfoAsync(new Empty(), o).ResponseAsync, ct);
 
     public Task CreateUserAsync(UserType type, string name, string password, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.CreateUserAsync(new CreateUserRequest { Type = type, Name = name, Password = Secret(password) }, o).ResponseAsync, ct);
+        CallAsync((c, o) => UsersApi(c).CreateUserAsync(new CreateUserRequest { Type = type, Name = name, Password = Secret(password) }, o).ResponseAsync, ct);
 
     public Task DeleteUserAsync(UserType type, string name, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.DeleteUserAsync(new UserRef { Type = type, Name = name }, o).ResponseAsync, ct);
+        CallAsync((c, o) => UsersApi(c).DeleteUserAsync(new UserRef { Type = type, Name = name }, o).ResponseAsync, ct);
 
-    public Task ChangePasswordAsync(UserType type, string name, string newPassword, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.ChangePasswordAsync(new ChangePasswordRequest { Type = type, Name = name, NewPassword = Secret(newPassword) }, o).ResponseAsync, ct);
+    /// <summary>Changes a password; when it is this client's own, the credentials held for logging in again take the new one.</summary>
+    public async Task ChangePasswordAsync(UserType type, string name, string newPassword, CancellationToken ct = default)
+    {
+        await CallAsync((c, o) => UsersApi(c).ChangePasswordAsync(new ChangePasswordRequest { Type = type, Name = name, NewPassword = Secret(newPassword) }, o).ResponseAsync, ct);
+        await OwnPasswordChangedAsync(type, name, newPassword);
+    }
 
     public async Task<IReadOnlyList<User>> ListUsersAsync(CancellationToken ct = default) =>
-        (await CallAsync(o => UsersApi.ListUsersAsync(new Empty(), o).ResponseAsync, ct)).Users;
+        (await CallAsync((c, o) => UsersApi(c).ListUsersAsync(new Empty(), o).ResponseAsync, ct)).Users;
 
     public Task UnlockUserAsync(UserType type, string name, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.UnlockUserAsync(new UserRef { Type = type, Name = name }, o).ResponseAsync, ct);
+        CallAsync((c, o) => UsersApi(c).UnlockUserAsync(new UserRef { Type = type, Name = name }, o).ResponseAsync, ct);
 
     public Task SetUserAttributesAsync(string name, IEnumerable<string> restrictions, CancellationToken ct = default)
     {
         var request = new SetUserAttributesRequest { Name = name };
         request.Restrictions.AddRange(restrictions);
-        return CallAsync(o => UsersApi.SetUserAttributesAsync(request, o).ResponseAsync, ct);
+        return CallAsync((c, o) => UsersApi(c).SetUserAttributesAsync(request, o).ResponseAsync, ct);
     }
 
     public Task DisableUserAccessAsync(CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.DisableUserAccessAsync(new Empty(), o).ResponseAsync, ct);
+        CallAsync((c, o) => UsersApi(c).DisableUserAccessAsync(new Empty(), o).ResponseAsync, ct);
 
     public async Task<string> GetCertReqAsync(CancellationToken ct = default) =>
-        (await CallAsync(o => PartitionApi.GetCertReqAsync(new Empty(), o).ResponseAsync, ct)).Pem;
+        (await CallAsync((c, o) => PartitionApi(c).GetCertReqAsync(new Empty(), o).ResponseAsync, ct)).Pem;
 
     public Task StoreCertAsync(int slot, byte[] certificate, CancellationToken ct = default) =>
-        CallAsync(o => PartitionApi.StoreCertAsync(new StoreCertRequest { Slot = slot, Certificate = ByteString.CopyFrom(certificate) }, o).ResponseAsync, ct);
+        CallAsync((c, o) => PartitionApi(c).StoreCertAsync(new StoreCertRequest { Slot = slot, Certificate = ByteString.CopyFrom(certificate) }, o).ResponseAsync, ct);
 
     public async Task<string> GetCertAsync(int slot, CancellationToken ct = default) =>
-        (await CallAsync(o => PartitionApi.GetCertAsync(new GetCertRequest { Slot = slot }, o).ResponseAsync, ct)).Pem;
+        (await CallAsync((c, o) => PartitionApi(c).GetCertAsync(new GetCertRequest { Slot = slot }, o).ResponseAsync, ct)).Pem;
 
     public Task<ChallengeReply> GetChallengeAsync(string name, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.GetChallengeAsync(new ChallengeRequest { Name = name }, o).ResponseAsync, ct);
+        CallAsync((c, o) => UsersApi(c).GetChallengeAsync(new ChallengeRequest { Name = name }, o).ResponseAsync, ct);
 
     public Task UnlockCoAsync(string name, byte[] nonce, byte[] signature, string newPassword, CancellationToken ct = default) =>
-        CallAsync(o => UsersApi.UnlockCoAsync(new UnlockCoRequest
+        CallAsync((c, o) => UsersApi(c).UnlockCoAsync(new UnlockCoRequest
         {
             Name = name, Nonce = ByteString.CopyFrom(nonce), Signature = ByteString.CopyFrom(signature), NewPassword = Secret(newPassword),
         }, o).ResponseAsync, ct);
 
+    /// <summary>Sent once, to the current node only: an irreversible step that ends the node is not repeated.</summary>
     public Task ZeroizeAsync(string confirmSerialNumber, CancellationToken ct = default) =>
-        CallAsync(o => PartitionApi.ZeroizeAsync(new ZeroizeRequest { ConfirmSerialNumber = confirmSerialNumber }, o).ResponseAsync, ct);
-
-    private async Task<T> CallAsync<T>(Func<CallOptions, Task<T>> call, CancellationToken ct)
-    {
-        var attempts = _token is null ? _channels.Count : 1;
-        for (var attempt = 0; ; attempt++)
-        {
-            var headers = new Metadata { { WireNames.ClientHeader, $"{ClientName}/{ClientVersion}" } };
-            if (_token is not null) headers.Add(WireNames.AuthorizationHeader, "Bearer " + _token);
-            var options = new CallOptions(headers, DateTime.UtcNow.Add(_config.CallTimeout), ct);
-            try
-            {
-                return await call(options);
-            }
-            catch (RpcException e)
-            {
-                var error = Translate(e);
-                if (error.IsTransient && attempt + 1 < attempts)
-                {
-                    _current = (_current + 1) % _channels.Count;
-                    continue;
-                }
-                throw error;
-            }
-        }
-    }
-
-    private HsmClientException Translate(RpcException e) => NodeChannels.Translate(e, CurrentNode, _trust);
+        CallOnceAsync((c, o) => PartitionApi(c).ZeroizeAsync(new ZeroizeRequest { ConfirmSerialNumber = confirmSerialNumber }, o).ResponseAsync, ct);
 
     private static ByteString Secret(string password)
     {
@@ -172,10 +132,5 @@ public sealed partial class HsmClient : IDisposable
         {
             CryptographicOperations.ZeroMemory(bytes);
         }
-    }
-
-    public void Dispose()
-    {
-        foreach (var channel in _channels) channel.Dispose();
     }
 }

@@ -48,7 +48,7 @@ public static class NodeChannels
     public static HsmClientException Translate(RpcException e, string node, ServerTrust trust)
     {
         var name = e.Trailers.GetValue(Protocol.WireNames.ErrorTrailer);
-        if (name is not null) return new HsmClientException(name, e.Status.Detail, transient: name is "RET_CLUSTER_NO_QUORUM" or "RET_NODE_NOT_READY");
+        if (name is not null) return new HsmClientException(name, e.Status.Detail, transient: Resilience.TransientRefusals.Contains(name));
         if (IsCertificateRejection(e.Status.DebugException))
         {
             return new HsmClientException("RET_SERVER_NOT_TRUSTED", $"Refused node {node}: {trust.LastRefusal ?? "its TLS certificate was rejected"}.");

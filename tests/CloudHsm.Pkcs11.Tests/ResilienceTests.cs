@@ -116,7 +116,7 @@ public sealed class ResilienceTests(ModuleFixture module)
         Task<IObjectHandle> generate;
         try
         {
-            // The request cannot be sent while the node is down, so the module may repeat it.
+            // The module repeats the call under one request id until the node is back.
             generate = Task.Run(() => session.GenerateKey(module.Mechanism(CKM.CKM_AES_KEY_GEN),
                 [module.Attribute(CKA.CKA_VALUE_LEN, 32), module.Attribute(CKA.CKA_LABEL, label), module.Attribute(CKA.CKA_TOKEN, true)]));
             await Task.Delay(1500);
@@ -129,6 +129,34 @@ public sealed class ResilienceTests(ModuleFixture module)
         var key = await generate;
         var found = session.FindAllObjects([module.Attribute(CKA.CKA_LABEL, label)]);
         Assert.Equal(key.ObjectId, Assert.Single(found).ObjectId);
+    }
+
+    [Fact]
+    public async Task ASessionWhoseSessionKeyDiedWithTheNodesMemoryIsClosedAndTheOthersCarryOn()
+    {
+        using var owner = module.UserSession();
+        using var other = module.Slot.OpenSession(SessionType.ReadOnly);
+        var (_, privateKey) = module.TokenEcPair(owner, "closed-" + Guid.NewGuid().ToString("N")[..8]);
+        var sessionKey = owner.GenerateKey(module.Mechanism(CKM.CKM_AES_KEY_GEN),
+            [module.Attribute(CKA.CKA_VALUE_LEN, 32), module.Attribute(CKA.CKA_TOKEN, false), module.Attribute(CKA.CKA_ENCRYPT, true)]);
+        var mechanism = module.Mechanism(CKM.CKM_ECDSA_SHA256);
+        Assert.Equal(64, other.Sign(mechanism, privateKey, Message).Length);
+
+        await module.Partition.KillNodeAsync();
+        await module.Partition.StartNodeAgainAsync();
+
+        // The node forgot the login and the session key: the module logs in again for the session
+        // that holds only token objects...
+        Assert.Equal(64, (await Task.Run(() => other.Sign(mechanism, privateKey, Message))).Length);
+        // ...and reports the one that made the session key closed, whatever it asks.
+        Assert.Equal(CKR.CKR_SESSION_CLOSED, Assert.Throws<Pkcs11Exception>(() => owner.GenerateRandom(16)).RV);
+        Assert.Equal(CKR.CKR_SESSION_CLOSED, Assert.Throws<Pkcs11Exception>(() => owner.GetSessionInfo()).RV);
+        Assert.Equal(CKR.CKR_SESSION_CLOSED, Assert.Throws<Pkcs11Exception>(
+            () => owner.Encrypt(module.Mechanism(CKM.CKM_AES_ECB), sessionKey, new byte[16])).RV);
+        // The application closes it (C_CloseSession succeeds, and sends no delete for a handle the node never made).
+        owner.CloseSession();
+        using var again = module.Slot.OpenSession(SessionType.ReadOnly);
+        Assert.Equal(64, again.Sign(mechanism, privateKey, Message).Length);
     }
 
     private static Task WaitForEachAsync(int[] counts, int atLeast, List<string> failures) =>

@@ -16,7 +16,9 @@ namespace CloudHsm.Client.Wire;
 /// thread pool), so that it keeps working in a child after fork(). The node is judged as the gRPC
 /// client judges it (<see cref="ServerTrust"/>: PO chain or pinned bootstrap certificate), with the
 /// configured client certificate. Connects lazily to the first reachable of the configured wire
-/// endpoints; reconnects when the process changed (fork) or the connection broke. Not for several
+/// endpoints, from the node its settings' cursor names (shared by a pool's connections, which follow
+/// each other there); reconnects when the process changed (fork) or the connection broke, starting
+/// with the node after the one that failed. Not for several
 /// threads at once: use one per thread or session, or <see cref="WireConnectionPool"/>.
 /// </summary>
 public sealed class WireConnection : IDisposable
@@ -40,7 +42,7 @@ public sealed class WireConnection : IDisposable
     private bool _disposed;
 
     public WireConnection(ClientConfig config, string? clientName = null)
-        : this(WireSettings.From(config, clientName))
+        : this(WireSettings.From(config, clientName, startNode: 0))
     {
     }
 
@@ -62,9 +64,13 @@ public sealed class WireConnection : IDisposable
     /// Calls <paramref name="method"/> (gRPC full name, "/cloudhsm.v1.Crypto/Sign") and returns its reply.
     /// A refusal throws <see cref="HsmClientException"/> with the node's RET_* name; a node that cannot
     /// be reached, or does not answer within the configured timeout, throws a transient one
-    /// (RET_NODE_UNAVAILABLE, RET_TIMEOUT) and the next call reconnects. A request is never sent twice.
+    /// (RET_NODE_UNAVAILABLE, RET_TIMEOUT) and the next call reconnects to the next node; so do the
+    /// node's own "not now" refusals (<see cref="Resilience.TransientRefusals"/>), after which the caller
+    /// may <see cref="FailOver"/>. A request is never sent twice by this method: a caller that retries
+    /// passes the same <paramref name="requestId"/> (<see cref="Resilience.RequestId"/>) each time, so the
+    /// cluster applies a write once.
     /// </summary>
-    public TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser) where TResponse : IMessage<TResponse>
+    public TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser, string? requestId = null) where TResponse : IMessage<TResponse>
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(request);
@@ -77,7 +83,7 @@ public sealed class WireConnection : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var stream = EnsureConnected();
-            (bodyLength, frameLength) = Encode(method, request);
+            (bodyLength, frameLength) = Encode(method, request, requestId);
             WireReply reply;
             try
             {
@@ -89,10 +95,11 @@ public sealed class WireConnection : IDisposable
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidProtocolBufferException)
             {
                 var endpoint = _settings.Endpoints[_endpoint];
+                _settings.Nodes.Failed(_endpoint);
                 Close();
                 throw Broken(e, endpoint);
             }
-            if (reply.Error.Length > 0) throw new HsmClientException(reply.Error, reply.Message);
+            if (reply.Error.Length > 0) throw new HsmClientException(reply.Error, reply.Message, Resilience.TransientRefusals.Contains(reply.Error));
             try
             {
                 return parser.ParseFrom(reply.Body);
@@ -146,6 +153,16 @@ public sealed class WireConnection : IDisposable
         {
             throw new HsmClientException("RET_CONNECTION_BUSY", "This wire connection is in use by another thread; use one per thread or session.");
         }
+    }
+
+    /// <summary>
+    /// The node answered "not now" (no quorum, not ready): the connection is closed and the shared cursor
+    /// moves past that node, so the next call (of any connection of the pool) goes to the next node.
+    /// </summary>
+    public void FailOver()
+    {
+        if (_stream is not null && _process == ProcessIdentity.Current()) _settings.Nodes.Failed(_endpoint);
+        Close();
     }
 
     /// <summary>Closes the connection (the next call opens a new one).</summary>
@@ -208,6 +225,10 @@ public sealed class WireConnection : IDisposable
             {
                 Abandon(); // a forked child: the connection belongs to the parent
             }
+            else if (_endpoint != _settings.Nodes.Current)
+            {
+                Close(); // another connection of the pool failed over: follow it
+            }
             else if (Environment.TickCount64 - _lastUse > IdleCheckMilliseconds && ClosedByPeer(_socket!))
             {
                 Close(); // the node closed it while idle (restart, shutdown): not an error
@@ -233,14 +254,15 @@ public sealed class WireConnection : IDisposable
         }
     }
 
-    /// <summary>Tries the configured endpoints in order, starting with the last one that worked.</summary>
+    /// <summary>Tries the configured endpoints in order, starting with the cursor's node; the cursor follows to the one reached.</summary>
     private SslStream Connect()
     {
         HsmClientException? failure = null;
         var endpoints = _settings.Endpoints;
+        var start = _settings.Nodes.Current;
         for (var attempt = 0; attempt < endpoints.Length; attempt++)
         {
-            var index = (_endpoint + attempt) % endpoints.Length;
+            var index = (start + attempt) % endpoints.Length;
             var endpoint = endpoints[index];
             Socket? socket = null;
             SslStream? stream = null;
@@ -259,6 +281,7 @@ public sealed class WireConnection : IDisposable
                 _socket = socket;
                 _stream = stream;
                 _endpoint = index;
+                if (index != start) _settings.Nodes.MovedTo(index);
                 _process = ProcessIdentity.Current();
                 _clientNameSent = false;
                 _lastUse = Environment.TickCount64;
@@ -304,7 +327,7 @@ public sealed class WireConnection : IDisposable
     };
 
     /// <summary>Serialises the request into <see cref="_body"/>, then the envelope with its length into <see cref="_frame"/>.</summary>
-    private (int BodyLength, int FrameLength) Encode(string method, IMessage request)
+    private (int BodyLength, int FrameLength) Encode(string method, IMessage request, string? requestId)
     {
         var bodyLength = request.CalculateSize();
         if (bodyLength > WireFraming.MaxRequestBodyBytes)
@@ -318,6 +341,7 @@ public sealed class WireConnection : IDisposable
             Method = method,
             Body = UnsafeByteOperations.UnsafeWrap(_body.AsMemory(0, bodyLength)),
             Token = AuthorizationToken ?? "",
+            RequestId = requestId ?? "",
         };
         if (!_clientNameSent) envelope.Client = _settings.ClientName;
         var envelopeLength = envelope.CalculateSize();

@@ -8,7 +8,8 @@ namespace CloudHsm.Client.Wire;
 /// it back, so concurrent calls never share one. The idle list is lock-free: a fork() while another
 /// thread was inside the pool cannot leave it locked in the child, and connections that were busy at
 /// that moment are simply not in the child's pool. All connections share one configuration and the
-/// token of the application's login.
+/// token of the application's login, and one node: they start at the next node of the process-wide
+/// rotation (so applications spread over the nodes) and fail over together.
 /// </summary>
 public sealed class WireConnectionPool : IDisposable
 {
@@ -18,20 +19,23 @@ public sealed class WireConnectionPool : IDisposable
 
     public WireConnectionPool(ClientConfig config, string? clientName = null)
     {
-        _settings = WireSettings.From(config, clientName);
+        _settings = WireSettings.From(config, clientName, startNode: null);
     }
 
     /// <summary>The bearer token of the login, sent with every call while set (null before login).</summary>
     public string? AuthorizationToken { get; set; }
 
+    /// <summary>The endpoint (HOST:PORT) the pool's connections use now.</summary>
+    public string CurrentEndpoint => _settings.Endpoints[_settings.Nodes.Current].ToString();
+
     /// <summary>As <see cref="WireConnection.Call"/>, from any thread.</summary>
-    public TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser) where TResponse : IMessage<TResponse>
+    public TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser, string? requestId = null) where TResponse : IMessage<TResponse>
     {
         var connection = Rent();
         try
         {
             connection.AuthorizationToken = AuthorizationToken;
-            return connection.Call(method, request, parser);
+            return connection.Call(method, request, parser, requestId);
         }
         finally
         {

@@ -41,6 +41,7 @@ internal static class Ckr
     public const ulong PIN_INVALID = 0xA1;
     public const ulong PIN_LEN_RANGE = 0xA2;
     public const ulong PIN_LOCKED = 0xA4;
+    public const ulong SESSION_CLOSED = 0xB0;
     public const ulong SESSION_COUNT = 0xB1;
     public const ulong SESSION_HANDLE_INVALID = 0xB3;
     public const ulong SESSION_PARALLEL_NOT_SUPPORTED = 0xB4;

@@ -97,7 +97,7 @@ internal static unsafe class Sessions
         try
         {
             var module = Pkcs11Module.Current;
-            _ = module.Session(hSession);
+            _ = module.Session(hSession, evenStranded: true);
             module.Logout();
             return Ckr.OK;
         }

@@ -28,7 +28,8 @@ internal sealed class Pkcs11Module : ILoginRenewal
     private readonly Dictionary<ulong, Session> _sessions = [];
     private ulong _lastSessionHandle;
     private ulong _loggedInAs = ulong.MaxValue;
-    private HeldLogin? _held;
+    private HeldCredentials? _held;
+    private long _loginGeneration;
 
     private Pkcs11Module(ClientConfig config, IModuleTransport transport, ModuleLog log)
     {
@@ -94,12 +95,27 @@ internal sealed class Pkcs11Module : ILoginRenewal
         ModuleLog.Uninstall();
     }
 
-    public Session Session(ulong handle)
+    /// <summary>
+    /// Counts the logins the node forgot (a restart, or a failover to another node: a token is valid on
+    /// one node only): each re-login adds one. Session objects live in node memory under the login, so
+    /// a session that made some under an earlier count has lost them (<see cref="Module.Session.Stranded"/>).
+    /// </summary>
+    public long LoginGeneration => Volatile.Read(ref _loginGeneration);
+
+    /// <summary>
+    /// The session, or CKR_SESSION_HANDLE_INVALID; CKR_SESSION_CLOSED when it lost its node-side state
+    /// (session objects) to a failover or a node restart, until the application closes it (or, with
+    /// <paramref name="evenStranded"/>, for C_Logout, which ends that state anyway).
+    /// </summary>
+    public Session Session(ulong handle, bool evenStranded = false)
     {
+        Session? session;
         lock (_gate)
         {
-            return _sessions.TryGetValue(handle, out var session) ? session : throw new CkException(Ckr.SESSION_HANDLE_INVALID);
+            if (!_sessions.TryGetValue(handle, out session)) throw new CkException(Ckr.SESSION_HANDLE_INVALID);
         }
+        if (!evenStranded && session.Stranded) throw new CkException(Ckr.SESSION_CLOSED);
+        return session;
     }
 
     public Session OpenSession(bool readWrite)
@@ -158,12 +174,12 @@ internal sealed class Pkcs11Module : ILoginRenewal
 
     /// <summary>
     /// C_Login: CKU_USER logs in a CU with the PIN "name:password" (Azure's convention), CKU_SO a CO.
-    /// The PIN bytes are wiped here; the password is kept only in <see cref="HeldLogin"/>'s pinned
+    /// The PIN bytes are wiped here; the password is kept only in <see cref="HeldCredentials"/>'s pinned
     /// array, for logging in again, until the login ends.
     /// </summary>
     public void Login(ulong userType, byte[] pin)
     {
-        HeldLogin? held = null;
+        HeldCredentials? held = null;
         try
         {
             var type = userType switch
@@ -183,7 +199,7 @@ internal sealed class Pkcs11Module : ILoginRenewal
                     }
                     if (userType == Cku.SO && _sessions.Values.Any(s => !s.ReadWrite)) throw new CkException(Ckr.SESSION_READ_ONLY_EXISTS);
                 }
-                held = HeldLogin.FromPin(type, pin) ?? throw new CkException(Ckr.PIN_INCORRECT);
+                held = HeldCredentials.FromPin(type, pin) ?? throw new CkException(Ckr.PIN_INCORRECT);
                 LoginReply reply;
                 try
                 {
@@ -223,6 +239,8 @@ internal sealed class Pkcs11Module : ILoginRenewal
         {
             var current = Transport.AuthorizationToken;
             if (!string.Equals(current, rejectedToken, StringComparison.Ordinal)) return current is not null;
+            // The node forgot this login, and with it the session objects made under it.
+            Interlocked.Increment(ref _loginGeneration);
             if (_held is null) return false;
             try
             {

@@ -9,17 +9,45 @@ namespace CloudHsm.Pkcs11.Module;
 /// One PKCS#11 session: read-only or read/write, its active operations (one of each kind), its
 /// search, and the session objects (TOKEN = 0) it made, destroyed when it closes. Every call on a
 /// session holds <see cref="Gate"/>, so two threads sharing one session are serialised, never mixed.
+/// Session objects live in the memory of the node that made them, under the login: when the module
+/// had to log in again since (the node restarted, or the module failed over to another node), they are
+/// gone, and the session is <see cref="Stranded"/>: its calls end in CKR_SESSION_CLOSED until the
+/// application closes it. Operations keep their input in the module and work on any node, so a
+/// session without session objects carries on.
 /// </summary>
-internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
+internal sealed class Session
 {
     private readonly Operation?[] _operations = new Operation?[Enum.GetValues<OperationKind>().Length];
     private readonly HashSet<ulong> _sessionObjects = [];
 
+    /// <summary>The module's login generation when the session objects were made; -1 while it has none.</summary>
+    private long _objectsGeneration = -1;
+
+    public Session(Pkcs11Module module, ulong handle, bool readWrite)
+    {
+        Module = module;
+        Handle = handle;
+        ReadWrite = readWrite;
+        Transport = new SessionTransport(this, module.Transport);
+    }
+
     public Lock Gate { get; } = new();
-    public Pkcs11Module Module { get; } = module;
-    public IModuleTransport Transport => Module.Transport;
-    public ulong Handle { get; } = handle;
-    public bool ReadWrite { get; } = readWrite;
+    public Pkcs11Module Module { get; }
+
+    /// <summary>The module's transport, answering CKR_SESSION_CLOSED for a call that finds this session stranded.</summary>
+    public IModuleTransport Transport { get; }
+    public ulong Handle { get; }
+    public bool ReadWrite { get; }
+
+    /// <summary>True when the session made session objects under a login the node has since forgotten.</summary>
+    public bool Stranded
+    {
+        get
+        {
+            var generation = Volatile.Read(ref _objectsGeneration);
+            return generation >= 0 && generation != Module.LoginGeneration;
+        }
+    }
     public ObjectSearch? Search { get; set; }
 
     /// <summary>A C_WrapKey result waiting to be fetched (length query or CKR_BUFFER_TOO_SMALL before).</summary>
@@ -64,18 +92,31 @@ internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
     /// <summary>Remembers a session object this session made, to destroy it on close.</summary>
     public void Made(ulong handle, bool token)
     {
-        if (!token) _sessionObjects.Add(handle);
+        if (token) return;
+        if (_sessionObjects.Count == 0) Volatile.Write(ref _objectsGeneration, Module.LoginGeneration);
+        _sessionObjects.Add(handle);
     }
 
-    public void Destroyed(ulong handle) => _sessionObjects.Remove(handle);
+    public void Destroyed(ulong handle)
+    {
+        _sessionObjects.Remove(handle);
+        if (_sessionObjects.Count == 0) Volatile.Write(ref _objectsGeneration, -1);
+    }
 
     /// <summary>After a logout the node has dropped the session objects itself.</summary>
     public void ForgetSessionObjects()
     {
-        lock (Gate) _sessionObjects.Clear();
+        lock (Gate)
+        {
+            _sessionObjects.Clear();
+            Volatile.Write(ref _objectsGeneration, -1);
+        }
     }
 
-    /// <summary>Ends every operation and destroys the session objects made here (best effort).</summary>
+    /// <summary>
+    /// Ends every operation and destroys the session objects made here (best effort; not when stranded:
+    /// they are gone, and their handles mean nothing, or something else, on the node used now).
+    /// </summary>
     public void Close()
     {
         lock (Gate)
@@ -83,11 +124,12 @@ internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
             foreach (var kind in Enum.GetValues<OperationKind>()) End(kind);
             Search = null;
             KeepWrap(null);
+            if (Stranded) _sessionObjects.Clear();
             foreach (var h in _sessionObjects)
             {
                 try
                 {
-                    Transport.Call(NodeMethods.DeleteKey, new KeyRef { Handle = h }, Empty.Parser);
+                    Module.Transport.Call(NodeMethods.DeleteKey, new KeyRef { Handle = h }, Empty.Parser);
                 }
                 catch (HsmClientException)
                 {
@@ -95,6 +137,7 @@ internal sealed class Session(Pkcs11Module module, ulong handle, bool readWrite)
                 }
             }
             _sessionObjects.Clear();
+            Volatile.Write(ref _objectsGeneration, -1);
         }
     }
 

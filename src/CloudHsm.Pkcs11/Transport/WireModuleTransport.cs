@@ -9,9 +9,11 @@ namespace CloudHsm.Pkcs11.Transport;
 /// <see cref="IModuleTransport"/> over the node's wire transport: each call borrows a connection of a
 /// <see cref="WireConnectionPool"/> for the calling thread (so there are as many connections as threads
 /// calling at once), synchronous on that thread and fork-safe. A connection that breaks fails over to
-/// the next configured node when it reconnects. Around each call: the retries that are safe
-/// (<see cref="RetryPolicy"/>, with backoff, within the retry window) and one repetition after a fresh
-/// login when the node no longer knows the login's token (restart, another node).
+/// the next configured node when it reconnects, and the pool's other connections follow it (a login
+/// token is valid on one node). Around each call: a request id, the same on every attempt; retries of
+/// transient failures (<see cref="RetryPolicy"/>, with backoff, within the retry window), moving to the
+/// next node when a node answers "not now"; and one repetition after a fresh login when the node no
+/// longer knows the login's token (restart, another node).
 /// </summary>
 internal sealed class WireModuleTransport : IModuleTransport
 {
@@ -33,34 +35,29 @@ internal sealed class WireModuleTransport : IModuleTransport
 
     public ILoginRenewal? Renewal { get; set; }
 
+    /// <summary>The endpoint the module's connections use now (HOST:PORT).</summary>
+    public string CurrentEndpoint => _pool.CurrentEndpoint;
+
     public TResponse Call<TResponse>(string method, IMessage request, MessageParser<TResponse> parser) where TResponse : class, IMessage<TResponse>
     {
-        var idempotent = RetryPolicy.IsIdempotent(method);
+        var requestId = RetryPolicy.NewRequestId();
         var renewed = false;
         long deadline = 0; // set at the first failure: no clock read on the path that works
         for (var attempt = 0; ; )
         {
             var token = AuthorizationToken;
             var connection = _pool.Rent();
-            var sent = false;
             try
             {
-                // A write learns here, before anything is sent, whether a node can be reached.
-                if (!idempotent) connection.Open();
-                sent = true;
                 connection.AuthorizationToken = token;
-                var reply = connection.Call(method, request, parser);
+                var reply = connection.Call(method, request, parser, requestId);
                 if (attempt > 0) _log.Info($"{Name(method)}: recovered on node {connection.ConnectedEndpoint} after {attempt} failed attempt(s)");
                 return reply;
             }
             catch (HsmClientException e) when (e.IsTransient)
             {
                 if (deadline == 0) deadline = Environment.TickCount64 + _retryWindowMilliseconds;
-                if (sent && !idempotent)
-                {
-                    _log.Warn($"{Name(method)}: {e.ErrorName} after the request was sent; not repeated (it changes the partition): {e.Message}");
-                    throw;
-                }
+                connection.FailOver(); // the node answered "not now", or the connection broke (closed already)
                 if (Environment.TickCount64 >= deadline)
                 {
                     _log.Warn($"{Name(method)}: {e.ErrorName}, giving up after {attempt + 1} attempt(s) in {_retryWindowMilliseconds / 1000} s: {e.Message}");

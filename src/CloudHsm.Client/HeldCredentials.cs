@@ -3,19 +3,20 @@ using System.Text;
 using CloudHsm.Protocol.V1;
 using Google.Protobuf;
 
-namespace CloudHsm.Pkcs11.Module;
+namespace CloudHsm.Client;
 
 /// <summary>
-/// The application's login as the module keeps it for logging in again after a node restart or a
-/// failover: user type, name, and the password in a pinned array (never copied by the GC, never in a
-/// string) that is wiped when the login ends. Not thread-safe: the module serialises its use.
+/// A login as a client keeps it for logging in again after a node restart or a failover: user type,
+/// name, and the password in a pinned array (never moved by the GC, never in a string) that is wiped
+/// when the login ends. Used by <see cref="HsmClient"/> and the PKCS#11 module. Not thread-safe: the
+/// holder serialises its use.
 /// </summary>
-internal sealed class HeldLogin : IDisposable
+public sealed class HeldCredentials : IDisposable
 {
     private byte[] _password;
     private bool _disposed;
 
-    private HeldLogin(UserType type, string name, byte[] password)
+    private HeldCredentials(UserType type, string name, byte[] password)
     {
         Type = type;
         Name = name;
@@ -24,15 +25,27 @@ internal sealed class HeldLogin : IDisposable
 
     public UserType Type { get; }
 
-    /// <summary>The user name (not a secret; it appears in the log).</summary>
+    /// <summary>The user name (not a secret; it appears in logs).</summary>
     public string Name { get; }
 
-    /// <summary>Parses the PIN "name:password"; null when it has no name before a colon.</summary>
-    public static HeldLogin? FromPin(UserType type, ReadOnlySpan<byte> pin)
+    /// <summary>Holds <paramref name="password"/> (UTF-8 bytes, copied; the caller wipes its own).</summary>
+    public static HeldCredentials Create(UserType type, string name, ReadOnlySpan<byte> password) => new(type, name, Pinned(password));
+
+    /// <summary>Holds <paramref name="password"/> as UTF-8 in the pinned array.</summary>
+    public static HeldCredentials Create(UserType type, string name, string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        var bytes = GC.AllocateArray<byte>(Encoding.UTF8.GetByteCount(password), pinned: true);
+        Encoding.UTF8.GetBytes(password, bytes);
+        return new HeldCredentials(type, name, bytes);
+    }
+
+    /// <summary>Parses the PKCS#11 PIN "name:password" (Azure's convention); null when it has no name before a colon.</summary>
+    public static HeldCredentials? FromPin(UserType type, ReadOnlySpan<byte> pin)
     {
         var colon = pin.IndexOf((byte)':');
         if (colon <= 0) return null;
-        return new HeldLogin(type, Encoding.UTF8.GetString(pin[..colon]), Pinned(pin[(colon + 1)..]));
+        return new HeldCredentials(type, Encoding.UTF8.GetString(pin[..colon]), Pinned(pin[(colon + 1)..]));
     }
 
     /// <summary>
