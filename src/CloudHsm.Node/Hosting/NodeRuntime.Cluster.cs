@@ -206,6 +206,7 @@ public sealed partial class NodeRuntime
         }
         await Log.SubmitAsync(new AdmitNode(caller.Actor, new ClusterNode(request.NodeId, request.ClusterEndpoint, request.ServiceEndpoint, certificate, now)) { At = now }, ct);
         // A retried call is answered from the first one: the certificate is the one the partition recorded.
+        await Log.ReadBarrierAsync(ct);
         certificate = Store.Partition?.Nodes.FirstOrDefault(n => n.Id == request.NodeId)?.Certificate ?? certificate;
         var sealedSecret = _keys.SealSecret(secret => AdmissionSealing.Seal(secret, request.ExchangePublicKey, request.NodeId));
         var members = (Store.Partition?.Nodes ?? []).Select(n => n.ClusterEndpoint).ToArray();
