@@ -139,18 +139,11 @@ public static class NodeHost
     /// <summary>Says what the node serves; call once it listens.</summary>
     public static void PrintBanner(NodeRuntime runtime, TextWriter log)
     {
-        if (runtime.Store.Partition is null)
-        {
-            log.WriteLine($"CloudHSM node {runtime.NodeId}: joining; waiting for the cluster's state");
-        }
-        else
-        {
-            log.WriteLine($"CloudHSM node: partition {runtime.Store.Partition.SerialNumber}, {runtime.Store.Partition.Status}");
-        }
+        log.WriteLine($"CloudHSM node: partition {runtime.Store.Partition!.SerialNumber}, {runtime.Store.Partition.Status}");
         if (runtime.Cluster is { } cluster) log.WriteLine($"  cluster member {runtime.NodeId} on {cluster.LocalEndpoint} (Raft over mutual TLS)");
         foreach (var endpoint in runtime.Options.Listen) log.WriteLine($"  listening on {endpoint} (gRPC over TLS 1.2/1.3)");
         foreach (var endpoint in runtime.Options.WireEndpoints) log.WriteLine($"  wire transport on {endpoint} (length-prefixed messages over TLS 1.2/1.3, for the PKCS#11 module)");
-        if (!runtime.Tls.Activated && runtime.Store.Partition is not null)
+        if (!runtime.Tls.Activated)
         {
             log.WriteLine($"  not activated: clients pin {runtime.Tls.BootstrapPath} (sha256 {OwnerCertificates.Fingerprint(runtime.Tls.Current.RawData)})");
         }
@@ -159,6 +152,13 @@ public static class NodeHost
     public static async Task RunAsync(NodeOptions options, TextWriter log, CancellationToken ct)
     {
         using var runtime = await NodeRuntime.OpenAsync(options, TimeProvider.System, ct);
+        if (runtime.Store.Partition is null)
+        {
+            // A joining member has nothing to serve until the cluster's state (and with it the partition's TLS
+            // identity) arrives over Raft, which runs on its own port; clients meanwhile use the other nodes.
+            log.WriteLine($"CloudHSM node {runtime.NodeId}: joining the cluster; waiting for its state");
+            while (runtime.Store.Partition is null || !runtime.Tls.HasIdentity) await Task.Delay(100, ct);
+        }
         await using var app = Build(runtime);
         await app.StartAsync(ct);
         PrintBanner(runtime, log);

@@ -19,6 +19,9 @@ public sealed class NodeTlsIdentity(string dataDirectory, IEnumerable<string> ho
 
     public X509Certificate2 Current => _current ?? throw new InvalidOperationException("No TLS identity yet.");
 
+    /// <summary>False until the partition exists (a joining cluster member before the cluster's state arrived).</summary>
+    public bool HasIdentity => _current is not null;
+
     /// <summary>The PO certificate once stored (for client-certificate checks).</summary>
     public X509Certificate2? Owner => _owner;
 
