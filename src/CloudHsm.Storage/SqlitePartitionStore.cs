@@ -40,7 +40,12 @@ public sealed partial class SqlitePartitionStore : IPartitionStore, IDisposable
     private RecordIntegrityTotal _integrity;
 
     private sealed record Snapshot(PartitionRecord? Partition, ImmutableSortedDictionary<string, UserRecord> Users,
-        ImmutableDictionary<string, Core.Commands.AppliedRequest> Requests, long AppliedIndex);
+        ImmutableDictionary<string, Core.Commands.AppliedRequest> Requests, long AppliedIndex)
+    {
+        /// <summary>The applied request ids by time, so forgetting the old ones does not scan them all.</summary>
+        public ImmutableSortedSet<(DateTimeOffset At, string Id)> RequestsByTime { get; init; } =
+            ImmutableSortedSet.CreateRange(Requests.Values.Select(r => (r.At, r.Id)));
+    }
 
     private SqlitePartitionStore(SqliteConnection connection, DomainKeys keys, Snapshot snapshot, RecordIntegrityTotal integrity, SqliteKeyTable keyTable)
     {
@@ -107,6 +112,8 @@ public sealed partial class SqlitePartitionStore : IPartitionStore, IDisposable
     public IReadOnlyList<KeyRecord> FindKeys(KeyQuery query) => QueryKeys(query, query.Limit);
 
     public int KeyCount => Volatile.Read(ref _keyCount);
+
+    public Core.Commands.AppliedRequest? FindAppliedRequest(string id) => _snapshot.Requests.GetValueOrDefault(id);
 
     /// <summary>The index of the last replicated log entry applied to this store (0 on a standalone node).</summary>
     public long AppliedIndex => _snapshot.AppliedIndex;
@@ -407,16 +414,17 @@ public sealed partial class SqlitePartitionStore : IPartitionStore, IDisposable
 
         public void PutRequest(Core.Commands.AppliedRequest request)
         {
-            Current = Current with { Requests = Current.Requests.SetItem(request.Id, request) };
+            var byTime = Current.Requests.TryGetValue(request.Id, out var previous) ? Current.RequestsByTime.Remove((previous.At, previous.Id)) : Current.RequestsByTime;
+            Current = Current with { Requests = Current.Requests.SetItem(request.Id, request), RequestsByTime = byTime.Add((request.At, request.Id)) };
             Changes.Add((RequestKind, request.Id, JsonSerializer.SerializeToUtf8Bytes(request, StorageJsonContext.Default.AppliedRequest)));
         }
 
         public void RemoveRequestsBefore(DateTimeOffset before)
         {
-            foreach (var old in Current.Requests.Values.Where(r => r.At < before).ToList())
+            while (Current.RequestsByTime.Count > 0 && Current.RequestsByTime.Min is var (at, id) && at < before)
             {
-                Current = Current with { Requests = Current.Requests.Remove(old.Id) };
-                Changes.Add((RequestKind, old.Id, null));
+                Current = Current with { Requests = Current.Requests.Remove(id), RequestsByTime = Current.RequestsByTime.Remove((at, id)) };
+                Changes.Add((RequestKind, id, null));
             }
         }
 

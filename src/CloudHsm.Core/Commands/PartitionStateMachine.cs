@@ -15,8 +15,11 @@ public static partial class PartitionStateMachine
     public const string PrecoName = "admin";
     public const int MaxOpenChallengesPerOfficer = 8;
 
-    /// <summary>How long an applied request id is remembered: a client's retries end well before.</summary>
-    public static readonly TimeSpan RequestMemory = TimeSpan.FromMinutes(15);
+    /// <summary>
+    /// How long an applied request id is remembered: a client's retries end well before (the SDK's window is
+    /// twice its call timeout), and a short memory keeps the table small under a high write rate.
+    /// </summary>
+    public static readonly TimeSpan RequestMemory = TimeSpan.FromMinutes(5);
 
     public static CommandResult Apply(PartitionCommand command, IPartitionWriter state)
     {

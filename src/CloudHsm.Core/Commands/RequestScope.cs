@@ -28,6 +28,14 @@ public static class RequestScope
         return n == 1 ? counter.Id : counter.Id + "#" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The id the next command of the current call will carry, without taking it.</summary>
+    public static string? PeekNextCommandId()
+    {
+        if (Current.Value is not { } counter) return null;
+        var n = Volatile.Read(ref counter.Issued) + 1;
+        return n == 1 ? counter.Id : counter.Id + "#" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static bool IsValid(string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= MaxIdLength && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

@@ -20,6 +20,9 @@ public interface IPartitionView
 
     int KeyCount { get; }
 
+    /// <summary>A client request id applied recently (a retry of it is answered, not applied again), or null.</summary>
+    Commands.AppliedRequest? FindAppliedRequest(string id) => null;
+
     /// <summary>
     /// Token keys by class, and those not used (nor made) since <paramref name="staleBefore"/>: the
     /// usage report, in one pass over the keys.

@@ -109,11 +109,14 @@ public sealed class PartitionService(IPartitionView state, ICommandLog log, Doma
 
     public void Logout(LoginContext login) => sessions.Remove(login);
 
+    private bool IsRetryOfAppliedRequest() => RequestScope.PeekNextCommandId() is { } id && state.FindAppliedRequest(id) is not null;
+
     public async ValueTask CreateUserAsync(LoginContext caller, UserType type, string name, ReadOnlyMemory<char> password, CancellationToken ct = default)
     {
         Permissions.Require(caller.Actor, Partition, Operation.ManageUsers);
         UserNames.Validate(name);
-        if (state.FindUser(name) is not null)
+        // A retry of a creation that was applied goes on to be answered with the first outcome.
+        if (!IsRetryOfAppliedRequest() && state.FindUser(name) is not null)
         {
             throw new HsmException(HsmError.RET_USER_ALREADY_EXISTS, $"A user named '{name}' already exists.");
         }

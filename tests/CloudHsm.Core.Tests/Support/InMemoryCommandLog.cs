@@ -10,6 +10,7 @@ internal sealed class InMemoryCommandLog(IPartitionStore store) : ICommandLog
 
     public ValueTask<CommandResult> SubmitAsync(PartitionCommand command, CancellationToken cancellationToken = default)
     {
+        if (command.RequestId is null && RequestScope.NextCommandId() is { } id) command = command with { RequestId = id };
         var entry = CommandJson.Deserialize(CommandJson.Serialize(command));
         var result = store.Apply(writer => PartitionStateMachine.Apply(entry, writer));
         Applied.Add(entry);

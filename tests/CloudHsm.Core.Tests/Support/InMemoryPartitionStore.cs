@@ -28,6 +28,8 @@ internal sealed class InMemoryPartitionStore : IPartitionStore
 
     public int KeyCount => _state.Keys.Count;
 
+    public CloudHsm.Core.Commands.AppliedRequest? FindAppliedRequest(string id) => _state.Requests.GetValueOrDefault(id);
+
     public T Apply<T>(Func<IPartitionWriter, T> change)
     {
         lock (_writeLock)
