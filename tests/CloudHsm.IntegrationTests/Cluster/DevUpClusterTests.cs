@@ -37,7 +37,7 @@ public sealed class DevUpClusterTests
         var (coName, coPassword) = cluster.Credentials("CO");
         var shell = (await CliRunner.RunAsync(["mgmt", "--config", Path.Combine(cluster.Directory, "client.json"), "singlecmd",
             "loginHSM", "CO", coName, coPassword, "getUserDiffMap", "syncUser", "carol", "listUsers", "-all-nodes"])).ShouldSucceed();
-        Assert.Contains("getUserDiffMap success: no differences", shell.Stdout, StringComparison.Ordinal);
+        Assert.True(shell.Stdout.Contains("getUserDiffMap success: no differences", StringComparison.Ordinal), $"{shell}\n{cluster.NodeLogs}");
         Assert.Contains("syncUser success: user carol is identical on all 3 nodes", shell.Stdout, StringComparison.Ordinal);
         for (var server = 0; server < 3; server++) Assert.Contains($"Users on server {server}(127.0.0.1:{port + (10 * server)}):", shell.Stdout, StringComparison.Ordinal);
         Assert.Equal(3, UserRows(shell.Stdout, "carol")); // one listUsers row per server
