@@ -17,6 +17,7 @@ internal static class ClusterTables
                 ["id"] = n.Id, ["endpoint"] = n.Endpoint, ["role"] = n.Role, ["healthy"] = n.Healthy,
                 ["term"] = n.Term, ["commitIndex"] = n.CommitIndex, ["appliedIndex"] = n.AppliedIndex, ["lag"] = n.Lag,
                 ["appliedCommands"] = n.AppliedCommands, ["clusterEndpoint"] = n.ClusterEndpoint,
+                ["installedSnapshotIndex"] = n.InstalledSnapshotIndex,
             });
         }
         return new JsonObject { ["serialNumber"] = info.SerialNumber, ["leader"] = info.Leader, ["inSync"] = info.InSync, ["nodes"] = nodes };

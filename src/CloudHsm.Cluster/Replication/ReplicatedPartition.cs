@@ -26,6 +26,12 @@ public sealed class ReplicatedPartition(DirectoryInfo snapshots, SqlitePartition
     /// <summary>Raised after the state was replaced by a snapshot.</summary>
     public event Action? Restored;
 
+    /// <summary>
+    /// Log index of the last snapshot that replaced this replica's state since the process started (0: none): how a
+    /// node that was far behind, or joined with an empty data directory, shows that it caught up from a snapshot.
+    /// </summary>
+    public long InstalledSnapshotIndex { get; private set; }
+
     protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
         _lastIndex = entry.Index;
@@ -82,10 +88,12 @@ public sealed class ReplicatedPartition(DirectoryInfo snapshots, SqlitePartition
     protected override ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
     {
         using var file = snapshotFile.OpenRead();
-        if (SqlitePartitionStore.ReadSnapshotIndex(file) > store.AppliedIndex)
+        var index = SqlitePartitionStore.ReadSnapshotIndex(file);
+        if (index > store.AppliedIndex)
         {
             file.Position = 0;
             store.ReplaceWithSnapshot(file);
+            InstalledSnapshotIndex = index;
             Restored?.Invoke();
         }
         return ValueTask.CompletedTask;

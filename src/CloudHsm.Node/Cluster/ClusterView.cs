@@ -27,6 +27,7 @@ public sealed class ClusterView(NodeRuntime node, PeerChannels peers)
             Term = status.Term,
             CommitIndex = status.CommitIndex,
             AppliedIndex = status.AppliedIndex,
+            InstalledSnapshotIndex = node.Cluster.StateMachine.InstalledSnapshotIndex,
         };
     }
 
