@@ -81,6 +81,13 @@ public sealed partial class NodeRuntime
             var founding = false;
             if (hasKeyring)
             {
+                if (cluster.JoinFile is { } again && (clusterFile is null
+                    || NodeAdmission.Parse(await File.ReadAllTextAsync(again, ct)).Certificate.AsSpan().SequenceEqual(clusterFile.Certificate) == false))
+                {
+                    // The same admission again (an interrupted first start) is harmless; any other is refused.
+                    throw new HsmException(HsmError.RET_NODE_ALREADY_ADMITTED,
+                        "This data directory already holds a partition; start it without --join, or join with an empty data directory.");
+                }
                 keys = NodeKeyring.Open(data, masterKey, create: false);
             }
             else if (cluster.JoinFile is { } joinFile)

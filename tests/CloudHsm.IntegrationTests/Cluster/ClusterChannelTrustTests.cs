@@ -65,6 +65,15 @@ public sealed class ClusterChannelTrustTests
                 "--cluster-listen", $"127.0.0.1:{clusterPort}"]);
             Assert.NotEqual(0, refused.ExitCode);
             Assert.Contains("RET_NODE_ALREADY_ADMITTED", refused.Stderr, StringComparison.Ordinal);
+
+            // Nor can it be pushed into another cluster with an admission: a node holding a partition refuses --join.
+            var admission = Path.Combine(data, "..", Path.GetFileName(data) + "-admission.json");
+            await File.WriteAllTextAsync(admission, new CloudHsm.Cluster.Admission.NodeAdmission("0011", "FFEE", [0x30, 0x03, 0x02, 0x01, 0x00], [1], [2], []).ToJson());
+            var joined = await NodeProcess.RunExpectingExitAsync(data, "--listen", $"127.0.0.1:{NodeProcess.FreePort()}",
+                "--cluster-listen", $"127.0.0.1:{clusterPort}", "--join", admission);
+            File.Delete(admission);
+            Assert.NotEqual(0, joined.ExitCode);
+            Assert.Contains("RET_NODE_ALREADY_ADMITTED", joined.Stderr, StringComparison.Ordinal);
         }
         finally
         {
