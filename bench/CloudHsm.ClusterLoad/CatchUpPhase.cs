@@ -87,6 +87,7 @@ internal sealed class CatchUpPhase(DevDirectory dev, IReadOnlyList<NodeProcess> 
             for (var c = 0; c < FillClients; c++) clients.Add(await dev.LoginAsync(UserType.Cu, leaderIndex));
             var next = 0;
             var latencies = clients.Select(_ => new List<double>()).ToList();
+            var completions = clients.Select(_ => new List<double>()).ToList();
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(clients.Select(async (client, i) =>
             {
@@ -95,24 +96,39 @@ internal sealed class CatchUpPhase(DevDirectory dev, IReadOnlyList<NodeProcess> 
                     var start = Stopwatch.GetTimestamp();
                     await Writes.CreateKeyAsync(client);
                     latencies[i].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    completions[i].Add(clock.Elapsed.TotalSeconds);
                 }
             }));
             var seconds = clock.Elapsed.TotalSeconds;
             var sorted = Stats.Sorted(latencies.SelectMany(l => l));
             var slow = sorted.Count(x => x > 1000);
+            var tenths = RatesByTenth(Stats.Sorted(completions.SelectMany(c => c)));
             report.Line(
                 $"{options.Name}: filled {sorted.Length:N0} keys in {seconds:0.0} s ({sorted.Length / seconds:0} keys/s, {FillClients} clients on the leader), "
-                + $"p50 {Report.Ms(Stats.Percentile(sorted, 0.5))} ms, p99 {Report.Ms(Stats.Percentile(sorted, 0.99))} ms, max {Report.Ms(sorted[^1])} ms, {slow} writes over 1 s",
+                + $"p50 {Report.Ms(Stats.Percentile(sorted, 0.5))} ms, p99 {Report.Ms(Stats.Percentile(sorted, 0.99))} ms, max {Report.Ms(sorted[^1])} ms, {slow} writes over 1 s; keys/s by tenth of the fill: {string.Join(", ", tenths.Select(r => r.ToString("0")))}",
                 new Dictionary<string, object?>
                 {
                     ["phase"] = "fill", ["setup"] = options.Name, ["keys"] = sorted.Length, ["seconds"] = seconds, ["clients"] = FillClients,
-                    ["p50_ms"] = Stats.Percentile(sorted, 0.5), ["p99_ms"] = Stats.Percentile(sorted, 0.99), ["max_ms"] = sorted[^1], ["over_1s"] = slow,
+                    ["p50_ms"] = Stats.Percentile(sorted, 0.5), ["p99_ms"] = Stats.Percentile(sorted, 0.99), ["max_ms"] = sorted[^1], ["over_1s"] = slow, ["keys_per_s_by_tenth"] = tenths,
                 });
         }
         finally
         {
             foreach (var c in clients) c.Dispose();
         }
+    }
+
+    /// <summary>Keys per second in each tenth of the fill (by completion order): a slowdown as the partition grows shows here.</summary>
+    private static double[] RatesByTenth(double[] completionSeconds)
+    {
+        var n = completionSeconds.Length;
+        if (n < 20) return [];
+        return [.. Enumerable.Range(0, 10).Select(t =>
+        {
+            var (first, last) = (t * n / 10, ((t + 1) * n / 10) - 1);
+            var from = t == 0 ? 0 : completionSeconds[first - 1];
+            return (last - first + 1) / Math.Max(1e-9, completionSeconds[last] - from);
+        })];
     }
 
     private static string[] Files(string dir) => Directory.Exists(dir)
