@@ -2,6 +2,11 @@ using CloudHsm.ClusterLoad;
 
 // Issue 5's cluster benchmark: write latency, failover and catch-up against real `cloudhsm node`
 // processes. Run by bench/cluster-bench.sh; see docs/PERFORMANCE.md.
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(LoadOptions.Usage);
+    return 0;
+}
 LoadOptions options;
 try
 {
