@@ -158,14 +158,33 @@ public sealed class ClusterRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>Returns once this replica applied everything committed when called (linearizable reads).</summary>
+    /// <summary>
+    /// Returns once this replica applied everything committed when called (linearizable reads). On a
+    /// follower the barrier asks the leader for its commit index; a leader that just died answers with
+    /// MemberUnavailableException until the follower learns of the next one, so that is waited out
+    /// (as <see cref="SubmitAsync"/> does) within the write timeout, then refused as no quorum.
+    /// </summary>
     public async ValueTask ReadBarrierAsync(CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
         deadline.CancelAfter(_settings.WriteTimeout);
+        var pause = TimeSpan.FromMilliseconds(20);
         try
         {
-            await _raft.ApplyReadBarrierAsync(deadline.Token);
+            while (true)
+            {
+                try
+                {
+                    await _raft.ApplyReadBarrierAsync(deadline.Token);
+                    return;
+                }
+                catch (DotNext.Net.Cluster.MemberUnavailableException)
+                {
+                    // the leader this node knew is gone: wait for the next one
+                }
+                await Task.Delay(pause, deadline.Token);
+                pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 400));
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException or QuorumUnreachableException && !ct.IsCancellationRequested)
         {
