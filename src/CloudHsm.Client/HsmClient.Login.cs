@@ -131,7 +131,7 @@ public sealed partial class HsmClient
                 var attempt = new CallAttempt(node, RequestId.New(), 1);
                 reply = await InvokeAsync((c, o) => UsersApi(c).LoginAsync(held.Request(), o).ResponseAsync, attempt, null, ct);
             }
-            catch (HsmClientException e) when (!e.IsTransient)
+            catch (HsmClientException e) when (e.RefusesCredentials)
             {
                 Forget();
                 throw new HsmClientException("RET_USER_NOT_LOGGED_IN",

@@ -231,7 +231,7 @@ internal sealed class Pkcs11Module : ILoginRenewal
     /// <summary>
     /// After a node restart or on another node: logs in again with the held credentials, once per
     /// rejected token (the threads that were refused the same token wait here and then use the new one).
-    /// A refused login forgets the credentials, so that a changed password cannot lock the user out.
+    /// A login refused for its credentials forgets them, so that a changed password cannot lock the user out.
     /// </summary>
     bool ILoginRenewal.Renew(string rejectedToken)
     {
@@ -249,11 +249,17 @@ internal sealed class Pkcs11Module : ILoginRenewal
                 Log.Info($"re-login: {_held.Type} '{_held.Name}' logged in again");
                 return true;
             }
-            catch (HsmClientException e) when (!e.IsTransient)
+            catch (HsmClientException e) when (e.RefusesCredentials)
             {
                 Log.Warn($"re-login: {_held.Type} '{_held.Name}' refused: {e.ErrorName}; the application must log in again");
                 _held.Dispose();
                 _held = null;
+                return false;
+            }
+            catch (HsmClientException e) when (!e.IsTransient)
+            {
+                // Not a verdict on the credentials (e.g. a node in the middle of a failover): the next call tries again.
+                Log.Warn($"re-login: {_held.Type} '{_held.Name}' failed: {e.ErrorName}; will try again on the next call");
                 return false;
             }
         }

@@ -82,4 +82,14 @@ public sealed class ResilienceBuildingBlocksTests
     [InlineData("RET_NODE_NOT_READY", true)]
     [InlineData("RET_USER_LOGIN_FAILURE", false)]
     public void NotNowRefusalsAreTransient(string name, bool transient) => Assert.Equal(transient, TransientRefusals.Contains(name));
+
+    [Theory]
+    [InlineData("RET_USER_LOGIN_FAILURE", true)]
+    [InlineData("RET_USER_LOCKED", true)]
+    [InlineData("RET_USER_NOT_FOUND", true)]
+    [InlineData("RET_INTERNAL_ERROR", false)]
+    [InlineData("RET_CLUSTER_NO_QUORUM", false)]
+    [InlineData("RET_NODE_UNAVAILABLE", false)]
+    public void OnlyARefusalOfTheCredentialsMakesAReloginForgetThem(string name, bool forgets) =>
+        Assert.Equal(forgets, new HsmClientException(name, "x").RefusesCredentials);
 }
