@@ -192,6 +192,21 @@ public sealed class ClusterRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) until <paramref name="clusterEndpoint"/> is no longer a Raft member as
+    /// this node sees the committed configuration: removeNode answers once the leader has acted on it.
+    /// </summary>
+    public async Task<bool> WaitUntilNotMemberAsync(string clusterEndpoint, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (_raft.Members.Any(m => m.EndPoint.ToString() == clusterEndpoint))
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(100, ct);
+        }
+        return true;
+    }
+
     private string? ServiceEndpointOf(string clusterEndpoint) =>
         _state.Partition?.Nodes.FirstOrDefault(n => n.ClusterEndpoint == clusterEndpoint)?.ServiceEndpoint;
 

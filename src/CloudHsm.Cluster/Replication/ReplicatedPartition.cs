@@ -17,6 +17,8 @@ namespace CloudHsm.Cluster.Replication;
 public sealed class ReplicatedPartition(DirectoryInfo snapshots, SqlitePartitionStore store, PendingApplies pending, long snapshotBytes)
     : SimpleStateMachine(snapshots)
 {
+    // Beside the snapshots folder, not in it: the base class reads every file there as a snapshot.
+    private readonly string _stagingDirectory = snapshots.Parent?.FullName ?? Path.GetTempPath();
     private long _bytesSinceSnapshot;
     private long _lastIndex;
 
@@ -80,9 +82,23 @@ public sealed class ReplicatedPartition(DirectoryInfo snapshots, SqlitePartition
 
     protected override async ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
     {
-        using var buffer = new MemoryStream();
-        store.WriteSnapshot(buffer, _lastIndex);
-        await writer.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null, token);
+        // Through a temporary file, not one buffer: a partition of a million keys is over a gigabyte of rows.
+        var staging = Path.Combine(_stagingDirectory, "snapshot-staging-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose))
+            {
+                store.WriteSnapshot(file, _lastIndex);
+                file.Position = 0;
+                var chunk = new byte[1 << 20];
+                int read;
+                while ((read = await file.ReadAsync(chunk, token)) > 0) await writer.WriteAsync(chunk.AsMemory(0, read), null, token);
+            }
+        }
+        finally
+        {
+            if (File.Exists(staging)) File.Delete(staging);
+        }
     }
 
     protected override ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)

@@ -223,7 +223,11 @@ public sealed partial class NodeRuntime
     public async Task RemoveNodeAsync(LoginContext caller, string nodeId, CancellationToken ct)
     {
         if (Cluster is null) throw new HsmException(HsmError.RET_OPERATION_NOT_PERMITTED, "This node is standalone: it has no cluster.");
+        var endpoint = Store.Partition?.Nodes.FirstOrDefault(n => n.Id == nodeId)?.ClusterEndpoint;
         await Log.SubmitAsync(new RemoveNode(caller.Actor, nodeId) { At = TimeProvider.System.GetUtcNow() }, ct);
+        // The leader changes the Raft configuration within a second or so; answer once it has, so that an operator
+        // who stops the cluster right after does not leave the removed node in the members a restart reads.
+        if (endpoint is not null) await Cluster.WaitUntilNotMemberAsync(endpoint, TimeSpan.FromSeconds(15), ct);
     }
 
     private void StopCluster()
