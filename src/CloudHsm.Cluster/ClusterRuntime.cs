@@ -102,8 +102,31 @@ public sealed class ClusterRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>Replicates an entry through the leader and returns the outcome once it is applied.</summary>
+    /// <summary>
+    /// Replicates an entry through the leader and returns the outcome once it is applied there and here, so a client
+    /// that wrote through this node reads its own write here (a key it made is usable at once).
+    /// </summary>
     public async ValueTask<CommandResult> SubmitAsync(byte[] entry, CancellationToken ct)
+    {
+        var applied = await SubmitToLeaderAsync(entry, ct);
+        if (_wal.LastAppliedIndex < applied.Index)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
+            deadline.CancelAfter(_settings.WriteTimeout);
+            try
+            {
+                await _wal.WaitForApplyAsync(applied.Index, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw NoQuorum();
+            }
+        }
+        return applied.Result;
+    }
+
+    /// <summary>Replicates an entry through the leader; returns once the leader applied it, with its log index.</summary>
+    public async ValueTask<AppliedEntry> SubmitToLeaderAsync(byte[] entry, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
         deadline.CancelAfter(_settings.WriteTimeout);
@@ -143,7 +166,7 @@ public sealed class ClusterRuntime : IAsyncDisposable
         }
     }
 
-    private async Task<CommandResult> ReplicateHereAsync(byte[] entry, CancellationToken ct)
+    private async Task<AppliedEntry> ReplicateHereAsync(byte[] entry, CancellationToken ct)
     {
         var submission = LogEntryPayload.SubmissionOf(entry);
         var outcome = _pending.Register(submission);

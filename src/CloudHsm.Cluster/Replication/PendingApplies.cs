@@ -9,20 +9,20 @@ namespace CloudHsm.Cluster.Replication;
 /// </summary>
 public sealed class PendingApplies
 {
-    private readonly ConcurrentDictionary<Guid, TaskCompletionSource<CommandResult>> _waiting = new();
+    private readonly ConcurrentDictionary<Guid, TaskCompletionSource<AppliedEntry>> _waiting = new();
 
-    public Task<CommandResult> Register(Guid submission)
+    public Task<AppliedEntry> Register(Guid submission)
     {
-        var source = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new TaskCompletionSource<AppliedEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[submission] = source;
         return source.Task;
     }
 
     public void Forget(Guid submission) => _waiting.TryRemove(submission, out _);
 
-    public void Complete(Guid submission, CommandResult result)
+    public void Complete(Guid submission, CommandResult result, long index)
     {
-        if (_waiting.TryRemove(submission, out var source)) source.TrySetResult(result);
+        if (_waiting.TryRemove(submission, out var source)) source.TrySetResult(new AppliedEntry(result, index));
     }
 
     public void Fail(Guid submission, Exception refusal)
@@ -30,3 +30,6 @@ public sealed class PendingApplies
         if (_waiting.TryRemove(submission, out var source)) source.TrySetException(refusal);
     }
 }
+
+/// <summary>A command's outcome and the log index of its entry (where a follower waits before answering its client).</summary>
+public sealed record AppliedEntry(CommandResult Result, long Index);

@@ -54,7 +54,7 @@ public sealed class ReplicatedPartition(DirectoryInfo snapshots, SqlitePartition
         try
         {
             var result = store.Apply(writer => PartitionStateMachine.Apply(command, writer), entry.Index);
-            pending.Complete(submission, result);
+            pending.Complete(submission, result, entry.Index);
             if (!result.Replayed) Applied?.Invoke(command);
         }
         catch (HsmException e)

@@ -23,13 +23,13 @@ public sealed class PeerChannels(NodeRuntime node) : ILeaderForwarder, IDisposab
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new();
 
-    public async Task<CommandResult> ForwardAsync(string leaderServiceEndpoint, byte[] entry, CancellationToken ct)
+    public async Task<AppliedEntry> ForwardAsync(string leaderServiceEndpoint, byte[] entry, CancellationToken ct)
     {
         try
         {
             var reply = await Client(leaderServiceEndpoint).SubmitAsync(new PeerSubmitRequest { Entry = ByteString.CopyFrom(entry) },
                 deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
-            return new CommandResult(reply.Replayed, [.. reply.Handles]);
+            return new AppliedEntry(new CommandResult(reply.Replayed, [.. reply.Handles]), reply.Index);
         }
         catch (RpcException e) when (e.Trailers.GetValue(WireNames.ErrorTrailer) is { } name && Enum.TryParse<HsmError>(name, out var error)
             && error is not HsmError.RET_NODE_NOT_READY and not HsmError.RET_CLUSTER_NO_QUORUM)

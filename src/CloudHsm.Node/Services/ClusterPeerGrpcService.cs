@@ -15,9 +15,9 @@ public sealed class ClusterPeerGrpcService(NodeRuntime node) : ClusterPeer.Clust
     public override async Task<PeerSubmitReply> Submit(PeerSubmitRequest request, ServerCallContext context)
     {
         var cluster = RequirePeer(context);
-        var result = await cluster.SubmitAsync(request.Entry.ToByteArray(), context.CancellationToken);
-        var reply = new PeerSubmitReply { Replayed = result.Replayed };
-        reply.Handles.AddRange(result.Handles);
+        var applied = await cluster.SubmitToLeaderAsync(request.Entry.ToByteArray(), context.CancellationToken);
+        var reply = new PeerSubmitReply { Replayed = applied.Result.Replayed, Index = applied.Index };
+        reply.Handles.AddRange(applied.Result.Handles);
         return reply;
     }
 
