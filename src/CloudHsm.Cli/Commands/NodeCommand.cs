@@ -60,11 +60,10 @@ internal static class NodeCommand
             try
             {
                 var allow = parse.GetValue(allowPublic);
-                var addresses = parse.GetValue(listen) is { Length: > 0 } given ? given : ["127.0.0.1:2225"];
                 var options = new NodeOptions
                 {
                     DataDirectory = parse.GetValue(data)!,
-                    Listen = addresses.Select(a => ListenAddressPolicy.Parse(a, allow)).ToList(),
+                    Listen = ListenEndpoints(parse.GetValue(listen), allow),
                     Unseal = ReadUnseal(parse.GetValue(unsealStdin), parse.GetValue(unsealEnv)),
                     Cluster = ClusterOptionsOf(parse.GetValue(clusterListen), null, 0, allow)
                         ?? throw new CliException("RET_INVALID_INPUT", "A join request needs --cluster-listen."),
@@ -87,8 +86,7 @@ internal static class NodeCommand
             try
             {
                 var allow = parse.GetValue(allowPublic);
-                var addresses = parse.GetValue(listen) is { Length: > 0 } given ? given : ["127.0.0.1:2225"];
-                var endpoints = addresses.Select(a => ListenAddressPolicy.Parse(a, allow)).ToList();
+                var endpoints = ListenEndpoints(parse.GetValue(listen), allow);
                 options = new NodeOptions
                 {
                     DataDirectory = parse.GetValue(data)!,
@@ -153,6 +151,10 @@ internal static class NodeCommand
         }
         return given.Select(a => ListenAddressPolicy.Parse(a, allowPublic, Protocol.WireFraming.DefaultPort)).ToList();
     }
+
+    /// <summary>--listen: the given addresses, or the default 127.0.0.1:2225.</summary>
+    private static List<System.Net.IPEndPoint> ListenEndpoints(string[]? given, bool allowPublic) =>
+        (given is { Length: > 0 } ? given : ["127.0.0.1:2225"]).Select(a => ListenAddressPolicy.Parse(a, allowPublic)).ToList();
 
     private static ClusterOptions? ClusterOptionsOf(string? listen, string? join, long snapshotBytes, bool allowPublic)
     {

@@ -46,9 +46,7 @@ public sealed partial class NodeRuntime
     /// <summary>`cloudhsm node request`: makes the node's keys (and master key) and returns its join request.</summary>
     public static JoinRequest CreateJoinRequest(NodeOptions options)
     {
-        var data = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(data);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var data = PrepareDataDirectory(options.DataDirectory);
         if (File.Exists(Path.Combine(data, NodeKeyring.FileName)))
         {
             throw new HsmException(HsmError.RET_NODE_ALREADY_ADMITTED, "This data directory already holds a partition; a joining node starts from an empty one.");

@@ -48,11 +48,18 @@ public sealed partial class NodeRuntime : IDisposable
     public Core.Keys.ObjectService Creation { get; }
     public NodeTlsIdentity Tls { get; }
 
-    public static async Task<NodeRuntime> OpenAsync(NodeOptions options, TimeProvider clock, CancellationToken ct = default)
+    /// <summary>The data directory as a full path, created if missing, readable by the node's user only.</summary>
+    private static string PrepareDataDirectory(string directory)
     {
-        var data = Path.GetFullPath(options.DataDirectory);
+        var data = Path.GetFullPath(directory);
         Directory.CreateDirectory(data);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return data;
+    }
+
+    public static async Task<NodeRuntime> OpenAsync(NodeOptions options, TimeProvider clock, CancellationToken ct = default)
+    {
+        var data = PrepareDataDirectory(options.DataDirectory);
         if (!File.Exists(Path.Combine(data, NodeKeyring.FileName)) && File.Exists(Path.Combine(data, SqlitePartitionStore.FileName)))
         {
             // The remains of a zeroized partition: its keyring was destroyed, so these records can never
